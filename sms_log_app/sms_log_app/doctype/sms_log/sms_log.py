@@ -1,0 +1,85 @@
+# Copyright (c) 2026, Dafater and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.query_builder import Interval
+from frappe.query_builder.functions import Now
+from frappe.utils import getdate, now_datetime
+
+from sms_log_app.segments import count_segments
+from sms_log_app.status import log_status
+
+CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
+
+
+class SMSLog(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from sms_log_app.sms_log_app.doctype.sms_log_recipient.sms_log_recipient import SMSLogRecipient
+
+		encoding: DF.Literal["GSM-7", "UCS-2"]
+		message: DF.SmallText | None
+		noofrequested_sms: DF.Int
+		noofsent_sms: DF.Int
+		notification: DF.Link | None
+		recipients: DF.Table[SMSLogRecipient]
+		reference_doctype: DF.Link | None
+		reference_name: DF.DynamicLink | None
+		requested_numbers: DF.Code | None
+		segments: DF.Int
+		sender_name: DF.Data | None
+		sent_at: DF.Datetime | None
+		sent_on: DF.Date | None
+		sent_to: DF.Code | None
+		status: DF.Literal["Sent", "Partially Sent", "Failed"]
+	# end: auto-generated types
+
+	def before_insert(self):
+		# Only server code creates logs; a request through Desk or REST does not get here without
+		# ignore_permissions, not even as Administrator.
+		if not self.flags.ignore_permissions:
+			frappe.throw(_("SMS Logs are created by the system when an SMS is sent."), frappe.PermissionError)
+		self.adopt_stock_field_names()
+		self.sent_at = self.sent_at or now_datetime()
+		self.sent_on = getdate(self.sent_at)
+		self.status = self.status or log_status(self.noofrequested_sms, self.noofsent_sms)
+		if not self.segments:
+			self.encoding, self.segments = count_segments(self.message or "")
+
+	def adopt_stock_field_names(self):
+		"""Frappe's own `create_sms_log` (and ERPNext's) write `no_of_requested_sms` and `no_of_sent_sms`."""
+		self.noofrequested_sms = self.noofrequested_sms or self.get("no_of_requested_sms") or 0
+		self.noofsent_sms = self.noofsent_sms or self.get("no_of_sent_sms") or 0
+
+	def validate(self):
+		if not self.is_new():
+			frappe.throw(_("An SMS Log records what was sent and cannot be changed."), frappe.PermissionError)
+
+	def on_trash(self):
+		frappe.throw(
+			_("SMS Logs cannot be deleted by hand. Log Settings clear them when they are old."),
+			frappe.PermissionError,
+		)
+
+	@staticmethod
+	def clear_old_logs(days=365):
+		"""Delete logs created more than `days` days ago, with their recipients, a batch per transaction."""
+		log = frappe.qb.DocType("SMS Log")
+		old = frappe.qb.from_(log).select(log.name).where(log.creation < Now() - Interval(days=days))
+		while names := old.limit(CLEAR_BATCH).run(pluck=True):
+			frappe.db.delete("SMS Log Recipient", {"parenttype": "SMS Log", "parent": ("in", names)})
+			frappe.db.delete("SMS Log", {"name": ("in", names)})
+			frappe.db.commit()
+
+
+def on_doctype_update():
+	# Log Settings clear by creation time
+	frappe.db.add_index("SMS Log", ["creation"])

@@ -1,0 +1,27 @@
+# Copyright (c) 2026, Dafater and contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class SMSLogRecipient(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		error: DF.SmallText | None
+		gateway_response: DF.SmallText | None
+		http_status: DF.Int
+		normalized_number: DF.Data | None
+		number: DF.Data | None
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		status: DF.Literal["Sent", "Failed"]
+	# end: auto-generated types
+
+	pass
