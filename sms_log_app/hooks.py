@@ -1,0 +1,26 @@
+app_name = "sms_log_app"
+app_title = "SMS Log App"
+app_publisher = "Dafater"
+app_description = "An audit record of every SMS a Frappe site sends"
+app_email = "dev@dafater.com"
+app_license = "mit"
+
+# Installation
+# ------------
+# Stop where another app (ERPNext v15, Frappe v16+) already owns the SMS Log DocType.
+before_install = "sms_log_app.install.before_install"
+
+# SMS capture
+# -----------
+# Frappe v15 has no SMS hook, so the SMS Settings send functions are wrapped in each process.
+# Bench CLI processes do it when they import the app; web workers and job workers need these.
+before_request = ["sms_log_app.capture.install"]
+before_job = ["sms_log_app.capture.install"]
+
+# An SMS Notification records itself and its document on the log.
+override_doctype_class = {"Notification": "sms_log_app.overrides.notification.SMSLoggedNotification"}
+
+# Log Settings
+# ------------
+# An audit log: keep a year unless the administrator chooses otherwise.
+default_log_clearing_doctypes = {"SMS Log": 365}

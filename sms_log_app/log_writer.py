@@ -1,0 +1,135 @@
+"""Write SMS Logs so that they outlive the transaction of whoever sent the SMS.
+
+An SMS cannot be taken back, so its record must not be either: a log written in the caller's
+transaction would vanish when a failing document save or request rolls that transaction back,
+savepoints included. Each log is therefore written on a database connection of its own and
+committed at once.
+"""
+
+from contextlib import contextmanager
+from datetime import datetime
+
+import frappe
+from frappe.utils import getdate
+
+from sms_log_app.gateway import Outcome
+from sms_log_app.numbers import to_e164
+from sms_log_app.segments import count_segments
+from sms_log_app.status import FAILED, SENT, log_status
+
+RECIPIENT_FIELDS = (
+	"name",
+	"parent",
+	"parenttype",
+	"parentfield",
+	"idx",
+	"owner",
+	"modified_by",
+	"creation",
+	"modified",
+	"number",
+	"normalized_number",
+	"status",
+	"http_status",
+	"error",
+	"gateway_response",
+)
+
+
+@contextmanager
+def separate_connection():
+	"""Run the block on a new connection to the site's database and commit it at the end."""
+	caller_db = frappe.local.db
+	frappe.connect(set_admin_as_user=False)
+	try:
+		yield
+		frappe.db.commit()
+	finally:
+		frappe.db.close()
+		frappe.local.db = caller_db
+
+
+def write_log(
+	*,
+	message: str,
+	outcomes: list[Outcome],
+	sender_name: str,
+	sent_at: datetime,
+	reference: dict | None = None,
+) -> str | None:
+	"""Insert one SMS Log with a row per recipient and commit it; return its name.
+
+	A failure here must not turn a delivered SMS into an error for the caller: it is reported to the
+	Error Log and the app's log file, with everything needed to restore the record by hand.
+	"""
+	region = site_region()
+	try:
+		with separate_connection():
+			return _insert(message, outcomes, sender_name, sent_at, reference or {}, region)
+	except Exception:
+		frappe.logger("sms_log_app").exception(
+			"SMS Log could not be written: sent_at=%s sender=%s message=%r outcomes=%r",
+			sent_at,
+			sender_name,
+			message,
+			outcomes,
+		)
+		frappe.log_error(title="SMS Log could not be written")
+		return None
+
+
+def _insert(message, outcomes, sender_name, sent_at, reference, region) -> str:
+	requested = [o.number for o in outcomes]
+	sent_to = [o.number for o in outcomes if o.accepted]
+	encoding, segments = count_segments(message)
+
+	log = frappe.get_doc(
+		{
+			"doctype": "SMS Log",
+			"sender_name": sender_name,
+			"sent_at": sent_at,
+			"sent_on": getdate(sent_at),
+			"message": message,
+			"noofrequested_sms": len(requested),
+			"requested_numbers": "\n".join(requested),
+			"noofsent_sms": len(sent_to),
+			"sent_to": "\n".join(sent_to),
+			"status": log_status(len(requested), len(sent_to)),
+			"encoding": encoding,
+			"segments": segments,
+			**reference,
+		}
+	)
+	log.flags.ignore_links = True  # the reference may exist only in the caller's uncommitted transaction
+	log.insert(ignore_permissions=True)
+
+	# One multi-row INSERT instead of one per recipient: a bulk send can have thousands.
+	stamp = (log.owner, log.owner, log.creation, log.creation)
+	frappe.db.bulk_insert(
+		"SMS Log Recipient",
+		RECIPIENT_FIELDS,
+		(
+			(
+				frappe.generate_hash(length=10),
+				log.name,
+				"SMS Log",
+				"recipients",
+				idx,
+				*stamp,
+				o.number,
+				to_e164(o.number, region),
+				SENT if o.accepted else FAILED,
+				o.http_status or 0,
+				o.error,
+				o.response,
+			)
+			for idx, o in enumerate(outcomes, start=1)
+		),
+	)
+	return log.name
+
+
+def site_region() -> str | None:
+	"""The ISO code of the site's country (System Settings), the default region for national numbers."""
+	country = frappe.db.get_single_value("System Settings", "country")
+	return country and frappe.db.get_value("Country", country, "code")
