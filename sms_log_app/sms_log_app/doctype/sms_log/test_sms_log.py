@@ -1,0 +1,338 @@
+# Copyright (c) 2026, Dafater and contributors
+# For license information, please see license.txt
+
+import time
+from unittest.mock import patch
+
+import frappe
+import pyotp
+import requests
+from frappe.core.doctype.sms_settings import sms_settings
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import getdate, now_datetime
+
+from sms_log_app import capture
+from sms_log_app.install import before_install
+from sms_log_app.tests.gateway_stub import GatewayStub
+from sms_log_app.tests.utils import (
+	committed_logs,
+	committed_sms_settings,
+	configure_sms_settings,
+	delete_logs,
+	free_port,
+	run_burst_worker,
+	set_site_country,
+)
+
+N1, N2, N3 = "+966500000001", "+966500000002", "+966500000003"
+
+
+class SMSLogTestCase(FrappeTestCase):
+	"""Each test sends a message of its own and reads back the logs carrying it."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.gateway = GatewayStub().start()
+		cls.addClassCleanup(cls.gateway.stop)
+
+	def setUp(self):
+		self.gateway.behaviours.clear()
+		self.gateway.requests.clear()
+		configure_sms_settings(self.gateway)
+		set_site_country()
+		frappe.db.set_single_value("SMS Log Settings", "gateway_timeout", 2)
+		self.message = f"Payment reminder {frappe.generate_hash(length=10)}"
+		self.addCleanup(delete_logs, message=("like", f"%{self.message}%"))
+		# first, release whatever rows this test's transaction locked (cleanups run last-in first-out)
+		self.addCleanup(frappe.db.rollback)
+
+	def send(self, numbers, message=None, **kwargs):
+		return sms_settings.send_sms(numbers, message or self.message, **kwargs)
+
+	def the_log(self, message=None):
+		logs = committed_logs(message=message or self.message)
+		self.assertEqual(len(logs), 1, "exactly one SMS Log per send_sms call")
+		return logs[0]
+
+
+class TestCapture(SMSLogTestCase):
+	def test_all_accepted(self):
+		self.send([N1, N2, "0500000003"])
+
+		log = self.the_log()
+		self.assertEqual(log.status, "Sent")
+		self.assertEqual((log.noofrequested_sms, log.noofsent_sms), (3, 3))
+		self.assertEqual(log.requested_numbers, f"{N1}\n{N2}\n0500000003")
+		self.assertEqual(log.sent_to, log.requested_numbers)
+		self.assertEqual(log.sender_name, "Administrator")
+		self.assertEqual(getdate(log.sent_on), getdate())
+		self.assertLess(abs((now_datetime() - log.sent_at).total_seconds()), 60)
+		self.assertEqual((log.encoding, log.segments), ("GSM-7", 1))
+		self.assertEqual([r.status for r in log.recipients], ["Sent"] * 3)
+		self.assertEqual([r.http_status for r in log.recipients], [200] * 3)
+		self.assertEqual([r.normalized_number for r in log.recipients], [N1, N2, N3])
+		self.assertIn("message_id", log.recipients[0].gateway_response)
+		self.assertEqual(self.gateway.received_numbers(), [N1, N2, "0500000003"])
+		self.assertTrue(log.name.startswith(f"SMS-{getdate():%Y-%m-%d}-"))
+
+	def test_one_rejected_is_partially_sent_and_the_rest_still_go(self):
+		self.gateway.behaviours[N2] = "reject"
+
+		self.send([N1, N2, N3])  # no exception
+
+		log = self.the_log()
+		self.assertEqual(log.status, "Partially Sent")
+		self.assertEqual((log.noofrequested_sms, log.noofsent_sms), (3, 2))
+		self.assertEqual(log.sent_to, f"{N1}\n{N3}")
+		rejected = log.recipients[1]
+		self.assertEqual((rejected.number, rejected.status, rejected.http_status), (N2, "Failed", 400))
+		self.assertEqual(rejected.error, "HTTP 400 Bad Request")
+		self.assertEqual(rejected.gateway_response, "Invalid destination number")
+		self.assertEqual(self.gateway.received_numbers(), [N1, N2, N3])
+
+	def test_all_rejected(self):
+		self.gateway.behaviours.update({N1: "reject", N2: "error"})
+
+		self.send([N1, N2])
+
+		log = self.the_log()
+		self.assertEqual((log.status, log.noofsent_sms, log.sent_to), ("Failed", 0, ""))
+		self.assertEqual([r.http_status for r in log.recipients], [400, 500])
+
+	def test_gateway_down(self):
+		frappe.db.set_single_value("SMS Settings", "sms_gateway_url", f"http://127.0.0.1:{free_port()}/send")
+
+		self.send([N1, N2])
+
+		log = self.the_log()
+		self.assertEqual(log.status, "Failed")
+		self.assertEqual([r.error for r in log.recipients], ["The gateway refused the connection"] * 2)
+
+	def test_gateway_hanging_past_the_timeout(self):
+		frappe.db.set_single_value("SMS Log Settings", "gateway_timeout", 0.5)
+		self.gateway.behaviours[N1] = "hang"
+		self.gateway.hang_seconds = 3
+
+		started = time.monotonic()
+		self.send([N1, N2])
+
+		self.assertLess(time.monotonic() - started, 2.5)
+		log = self.the_log()
+		self.assertEqual(log.status, "Partially Sent")
+		self.assertEqual(log.recipients[0].error, "The gateway did not answer within 0.5 s")
+		self.assertEqual(log.recipients[1].status, "Sent")
+
+	def test_explicit_sender_name(self):
+		self.send([N1], sender_name="Collections Team")
+		self.assertEqual(self.the_log().sender_name, "Collections Team")
+
+	def test_arabic_and_emoji_are_stored_and_sent_exactly(self):
+		message = f"تذكير: فاتورتك مستحقة 😀 <b>&</b> {self.message}"
+
+		self.send([N1], message)
+
+		log = self.the_log(message)
+		self.assertEqual(log.message, message)
+		self.assertEqual(self.gateway.requests[0]["params"]["text"], message)
+		self.assertEqual((log.encoding, log.segments), ("UCS-2", 1))
+
+	def test_long_message_segments(self):
+		message = self.message + " " + "x" * 300
+		self.send([N1], message)
+		self.assertEqual(self.the_log(message).segments, 3)
+
+	def test_stock_gateway_settings_are_kept(self):
+		configure_sms_settings(
+			self.gateway, use_post=True, static={"user": "acme"}, headers={"X-Api-Key": "secret-key"}
+		)
+		self.send([N1])
+		configure_sms_settings(self.gateway, headers={"Content-Type": "application/json"})
+		self.send([N2])
+		configure_sms_settings(self.gateway, static={"user": "acme"})
+		self.send([N3])
+
+		post, as_json, get = self.gateway.requests
+		self.assertEqual(post["method"], "POST")
+		self.assertEqual(post["params"], {"text": self.message, "user": "acme", "to": N1})
+		self.assertEqual(post["headers"]["X-Api-Key"], "secret-key")
+		self.assertNotIn("user=", post["path"])
+		self.assertEqual(as_json["headers"]["Content-Type"], "application/json")
+		self.assertEqual(as_json["params"], {"text": self.message, "to": N2})
+		self.assertEqual(get["method"], "GET")
+		self.assertIn("user=acme", get["path"])
+		self.assertEqual(len(committed_logs(message=self.message)), 3)
+
+	def test_caller_that_imported_send_sms_early_is_captured(self):
+		# Notification and many apps hold the original function, imported before the capture.
+		original_send_sms = sms_settings.send_sms._sms_log_original
+		original_send_sms([N1], self.message)
+		self.assertEqual(self.the_log().noofsent_sms, 1)
+
+	def test_log_survives_rollback_of_the_callers_transaction(self):
+		self.send([N1])
+		frappe.db.rollback()
+		self.the_log()
+
+	def test_desk_user_sees_how_many_were_sent_and_failed(self):
+		self.gateway.behaviours[N2] = "reject"
+		frappe.local.message_log = []
+
+		self.send([N1, N2, N3])
+
+		shown = frappe.as_json(frappe.local.message_log)
+		self.assertIn("2 SMS sent, 1 failed", shown)
+		self.assertIn("HTTP 400 Bad Request", shown)
+
+	def test_installing_twice_changes_nothing(self):
+		wrapped = sms_settings.send_sms
+		capture.install()
+		capture.install()
+		self.assertIs(sms_settings.send_sms, wrapped)
+		self.send([N1])
+		self.the_log()
+
+
+class TestBadInput(SMSLogTestCase):
+	def test_empty_lists_get_frappes_own_error(self):
+		for receivers in ([], ["", "  "], "[]"):
+			with self.subTest(receivers=receivers), self.assertRaises(frappe.ValidationError):
+				self.send(receivers)
+		self.assertEqual(committed_logs(message=self.message), [])
+
+	def test_json_that_is_not_a_list_of_numbers(self):
+		for receivers in ('{"to": "0500000001"}', "not json", '[["0500000001"]]', [{"n": 1}], "[true]"):
+			with self.subTest(receivers=receivers), self.assertRaises(capture.InvalidReceiverList):
+				self.send(receivers)
+
+	def test_json_string_of_one_number(self):
+		self.send('"0500000001"')
+		self.assertEqual(self.the_log().requested_numbers, "0500000001")
+
+	def test_junk_numbers_are_recorded_but_not_sent(self):
+		self.send(["05000abc01", "<script>alert(1)</script>", N1])
+
+		log = self.the_log()
+		self.assertEqual(self.gateway.received_numbers(), [N1])
+		self.assertEqual([r.status for r in log.recipients], ["Failed", "Failed", "Sent"])
+		self.assertIn("Not a mobile number", log.recipients[0].error)
+		self.assertEqual(log.recipients[1].number, "<script>alert1</script>")  # as Frappe cleaned it
+
+
+class TestStockPathWhereTheAppIsNotInstalled(SMSLogTestCase):
+	"""On a site without this app the wrappers must call Frappe's own functions unchanged."""
+
+	def setUp(self):
+		super().setUp()
+		apps = [app for app in frappe.get_installed_apps() if app != capture.APP]
+		patcher = patch("frappe.get_installed_apps", return_value=apps)
+		patcher.start()
+		self.addCleanup(patcher.stop)
+
+	def test_stock_aborts_at_the_first_failure(self):
+		self.gateway.behaviours[N2] = "reject"
+		with self.assertRaises(requests.HTTPError):
+			self.send([N1, N2, N3])
+		self.assertEqual(self.gateway.received_numbers(), [N1, N2])
+
+	def test_stock_create_sms_log_fields_are_adopted(self):
+		self.send([N1, N2])
+		# stock create_sms_log wrote into this transaction, with its own field names
+		log = frappe.get_last_doc("SMS Log", filters={"message": self.message})
+		self.assertEqual((log.noofrequested_sms, log.noofsent_sms, log.status), (2, 2, "Sent"))
+		self.assertFalse(log.recipients)
+
+
+class TestNotificationAndOTP(SMSLogTestCase):
+	def test_notification_records_itself_and_its_document(self):
+		notification = frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": f"SMS test {self.message}",
+				"subject": "SMS test",
+				"document_type": "Contact",
+				"event": "New",
+				"channel": "SMS",
+				"message": self.message + " for {{ doc.first_name }}",
+				"recipients": [{"receiver_by_document_field": "mobile_no"}],
+			}
+		).insert()
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Noura",
+				"phone_nos": [{"phone": N1, "is_primary_mobile_no": 1}],
+			}
+		).insert()
+
+		log = self.the_log(self.message + " for Noura")
+		self.assertEqual((log.reference_doctype, log.reference_name), ("Contact", contact.name))
+		self.assertEqual(log.notification, notification.name)
+		self.assertEqual(log.sent_to, N1)
+
+	def test_notification_sms_survives_a_failing_save(self):
+		frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": f"SMS test {self.message}",
+				"subject": "SMS test",
+				"document_type": "Contact",
+				"event": "New",
+				"channel": "SMS",
+				"message": self.message,
+				"recipients": [{"receiver_by_document_field": "mobile_no"}],
+			}
+		).insert()
+		frappe.db.savepoint("before_contact")
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Omar",
+				"phone_nos": [{"phone": N2, "is_primary_mobile_no": 1}],
+			}
+		).insert()
+		frappe.db.rollback(save_point="before_contact")  # the save failed after the SMS went out
+
+		self.assertFalse(frappe.db.exists("Contact", {"first_name": "Omar"}))
+		self.assertEqual(self.the_log().sent_to, N2)
+
+	def test_two_factor_otp_is_logged_with_the_code_masked(self):
+		otp_secret = pyotp.random_base32()
+		with committed_sms_settings(self.gateway):
+			from frappe.twofactor import send_token_via_sms
+
+			self.assertTrue(send_token_via_sms(otp_secret, token=7, phone_no=N3))
+			frappe.db.commit()
+			run_burst_worker("short")
+
+		self.assertEqual(self.gateway.received_numbers(), [N3])
+		code = self.gateway.requests[0]["params"]["text"].rsplit(" ", 1)[1]
+		logs = committed_logs(sent_to=N3, sender_name="Two-Factor Authentication")
+		self.addCleanup(delete_logs, name=("in", [log.name for log in logs]))
+		self.assertEqual(len(logs), 1)
+		self.assertEqual(logs[0].message, "Your verification code is " + "•" * len(code))
+		self.assertNotIn(code, frappe.as_json(logs[0].as_dict()))
+
+
+class TestLogIsARecord(SMSLogTestCase):
+	def test_cannot_be_changed_or_deleted_even_by_administrator(self):
+		self.send([N1])
+		log = self.the_log()
+		frappe.db.rollback()  # see the committed log on this connection too
+		log = frappe.get_doc("SMS Log", log.name)
+
+		log.message = "rewritten"
+		with self.assertRaises(frappe.PermissionError):
+			log.save()
+		with self.assertRaises(frappe.PermissionError):
+			frappe.delete_doc("SMS Log", log.name)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc({"doctype": "SMS Log", "message": "forged"}).insert()
+
+	def test_install_stops_where_another_app_owns_sms_log(self):
+		frappe.db.set_value("DocType", "SMS Log", "module", "Core")
+		with self.assertRaises(frappe.IncompatibleApp) as raised:
+			before_install()
+		self.assertIn("already has an SMS Log DocType", str(raised.exception))
+		frappe.db.rollback()
+		before_install()  # our own SMS Log does not stop a reinstall

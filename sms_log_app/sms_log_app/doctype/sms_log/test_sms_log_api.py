@@ -1,0 +1,150 @@
+# Copyright (c) 2026, Dafater and contributors
+# For license information, please see license.txt
+
+"""Who may do what with SMS Logs, asked over real HTTP of the site served on 127.0.0.1."""
+
+import json
+
+import frappe
+import requests
+from frappe.core.doctype.sms_settings import sms_settings
+from frappe.tests.utils import FrappeTestCase
+
+from sms_log_app.tests.gateway_stub import GatewayStub
+from sms_log_app.tests.utils import committed_logs, committed_sms_settings, delete_logs, served_site
+
+SYSTEM_MANAGER = "sms-log-manager@example.com"
+DESK_USER = "sms-log-desk-user@example.com"
+
+
+def make_user(email, roles):
+	if frappe.db.exists("User", email):
+		frappe.delete_doc("User", email, force=True)
+	user = frappe.get_doc({"doctype": "User", "email": email, "first_name": email.split("@")[0]})
+	user.append_roles(*roles)
+	user.insert()
+	return user
+
+
+def api_token(user):
+	api_key, api_secret = frappe.generate_hash(length=15), frappe.generate_hash(length=15)
+	user = frappe.get_doc("User", user)
+	user.api_key, user.api_secret = api_key, api_secret
+	user.save()
+	return {"Authorization": f"token {api_key}:{api_secret}"}
+
+
+class TestSMSLogAPI(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.gateway = GatewayStub().start()
+		cls.addClassCleanup(cls.gateway.stop)
+
+		make_user(SYSTEM_MANAGER, ["System Manager"])
+		make_user(DESK_USER, ["Blogger"])
+		cls.auth = {
+			"Guest": {},
+			"Desk User": api_token(DESK_USER),
+			"System Manager": api_token(SYSTEM_MANAGER),
+			"Administrator": api_token("Administrator"),
+		}
+		cls.message = f"API test {frappe.generate_hash(length=10)}"
+		with committed_sms_settings(cls.gateway):
+			sms_settings.send_sms(["+966500000001"], cls.message)
+		cls.log_name = committed_logs(message=cls.message)[0].name
+
+		cls.addClassCleanup(cls.remove_test_data)
+		frappe.db.commit()  # the served site must see the users
+		cls.site = served_site()
+		cls.url = cls.site.__enter__()
+		cls.addClassCleanup(cls.site.__exit__, None, None, None)
+
+	@classmethod
+	def remove_test_data(cls):
+		delete_logs(message=("like", "%API test%"))
+		for user in (SYSTEM_MANAGER, DESK_USER):
+			frappe.delete_doc("User", user, force=True)
+		frappe.db.set_value("User", "Administrator", {"api_key": None, "api_secret": None})
+		frappe.db.commit()
+
+	def request(self, who, method, path, **kwargs):
+		return requests.request(method, self.url + path, headers=self.auth[who], timeout=30, **kwargs)
+
+	def test_only_system_manager_and_administrator_read(self):
+		for who, allowed in (
+			("Guest", False),
+			("Desk User", False),
+			("System Manager", True),
+			("Administrator", True),
+		):
+			with self.subTest(who=who):
+				listing = self.request(
+					who,
+					"GET",
+					"/api/resource/SMS Log",
+					params={
+						"fields": json.dumps(["name", "status", "sent_to", "noofsent_sms"]),
+						"filters": json.dumps([["message", "=", self.message]]),
+						"limit_page_length": 5,
+					},
+				)
+				single = self.request(who, "GET", f"/api/resource/SMS Log/{self.log_name}")
+				if allowed:
+					self.assertEqual(listing.status_code, 200, listing.text)
+					self.assertEqual(
+						listing.json()["data"],
+						[
+							{
+								"name": self.log_name,
+								"status": "Sent",
+								"sent_to": "+966500000001",
+								"noofsent_sms": 1,
+							}
+						],
+					)
+					self.assertEqual(single.status_code, 200)
+					self.assertEqual(
+						single.json()["data"]["recipients"][0]["normalized_number"], "+966500000001"
+					)
+				else:
+					self.assertEqual(listing.status_code, 403, listing.text)
+					self.assertEqual(single.status_code, 403)
+
+	def test_report_builder_filters_every_field(self):
+		fields = ["name", "sender_name", "sent_on", "message", "noofrequested_sms", "requested_numbers"]
+		fields += ["noofsent_sms", "sent_to", "status", "sent_at", "segments", "encoding"]
+		response = self.request(
+			"System Manager",
+			"POST",
+			"/api/method/frappe.desk.reportview.get",
+			data={
+				"doctype": "SMS Log",
+				"fields": json.dumps([f"`tabSMS Log`.`{f}`" for f in fields]),
+				"filters": json.dumps(
+					[
+						["SMS Log", "message", "=", self.message],
+						["SMS Log", "noofsent_sms", ">=", 1],
+						["SMS Log", "sent_to", "like", "%500000001%"],
+						["SMS Log Recipient", "normalized_number", "=", "+966500000001"],
+					]
+				),
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text)
+		self.assertEqual(response.json()["message"]["values"][0][0], self.log_name)
+
+	def test_nobody_writes(self):
+		for who in self.auth:
+			with self.subTest(who=who):
+				created = self.request(who, "POST", "/api/resource/SMS Log", json={"message": "forged"})
+				updated = self.request(
+					who, "PUT", f"/api/resource/SMS Log/{self.log_name}", json={"message": "x"}
+				)
+				deleted = self.request(who, "DELETE", f"/api/resource/SMS Log/{self.log_name}")
+				self.assertEqual(
+					(created.status_code, updated.status_code, deleted.status_code), (403, 403, 403), who
+				)
+		log = committed_logs(name=self.log_name)[0]
+		self.assertEqual(log.message, self.message)
+		self.assertEqual(committed_logs(message="forged"), [])

@@ -1,0 +1,124 @@
+"""Helpers for the integration tests: SMS Settings aimed at the gateway stub, logs read as other
+connections see them, and the site served over real HTTP."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import frappe
+import requests
+
+from sms_log_app.log_writer import separate_connection
+
+SETTINGS_FIELDS = ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
+
+
+def configure_sms_settings(gateway, *, use_post=False, static=None, headers=None):
+	"""Point SMS Settings at `gateway` (a GatewayStub) in the current transaction."""
+	settings = frappe.get_doc("SMS Settings")
+	settings.sms_gateway_url = gateway.url
+	settings.message_parameter = "text"
+	settings.receiver_parameter = gateway.receiver_parameter
+	settings.use_post = use_post
+	settings.parameters = []
+	for parameter, value in (static or {}).items():
+		settings.append("parameters", {"parameter": parameter, "value": value, "header": 0})
+	for parameter, value in (headers or {}).items():
+		settings.append("parameters", {"parameter": parameter, "value": value, "header": 1})
+	settings.save()
+	return settings
+
+
+@contextlib.contextmanager
+def committed_sms_settings(gateway):
+	"""SMS Settings aimed at `gateway` and committed, for other processes (served site, workers);
+	the previous settings are restored and committed afterwards."""
+	before = frappe.get_doc("SMS Settings").as_dict()
+	configure_sms_settings(gateway)
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		settings = frappe.get_doc("SMS Settings")
+		settings.update({field: before.get(field) for field in SETTINGS_FIELDS})
+		settings.set(
+			"parameters", [{k: p[k] for k in ("parameter", "value", "header")} for p in before.parameters]
+		)
+		settings.flags.ignore_mandatory = True
+		settings.save()
+		frappe.db.commit()
+
+
+def set_site_country(country="Saudi Arabia", code="sa"):
+	if not frappe.db.exists("Country", country):
+		frappe.get_doc({"doctype": "Country", "country_name": country, "code": code}).insert()
+	frappe.db.set_single_value("System Settings", "country", country)
+
+
+def committed_logs(**filters) -> list:
+	"""SMS Logs with their recipients, read on a fresh connection: the capture commits logs on a
+	connection of its own, which the test's open transaction does not see."""
+	with separate_connection():
+		names = frappe.get_all("SMS Log", filters=filters, pluck="name", order_by="creation asc")
+		return [frappe.get_doc("SMS Log", name) for name in names]
+
+
+def delete_logs(**filters):
+	with separate_connection():
+		names = frappe.get_all("SMS Log", filters=filters, pluck="name")
+		if names:
+			frappe.db.delete("SMS Log Recipient", {"parent": ("in", names)})
+			frappe.db.delete("SMS Log", {"name": ("in", names)})
+
+
+def free_port() -> int:
+	with socket.socket() as s:
+		s.bind(("127.0.0.1", 0))
+		return s.getsockname()[1]
+
+
+def bench_command(*args: str) -> list[str]:
+	"""A Frappe CLI command for the current site, run the way `bench` runs it."""
+	return [sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", frappe.local.site, *args]
+
+
+@contextlib.contextmanager
+def served_site():
+	"""Serve the current site on a free loopback port for the duration of the block; yield its URL."""
+	port = free_port()
+	url = f"http://127.0.0.1:{port}"
+	server = subprocess.Popen(
+		bench_command("serve", "--port", str(port), "--noreload"),
+		cwd=os.path.abspath(frappe.local.sites_path),
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
+	try:
+		deadline = time.monotonic() + 60
+		while True:
+			try:
+				if requests.get(f"{url}/api/method/ping", timeout=2).ok:
+					break
+			except requests.ConnectionError:
+				pass
+			if time.monotonic() > deadline or server.poll() is not None:
+				raise RuntimeError("The site could not be served for the REST tests")
+			time.sleep(0.3)
+		yield url
+	finally:
+		server.terminate()
+		server.wait(timeout=30)
+
+
+def run_burst_worker(queue="short"):
+	"""Run the jobs waiting in `queue` in a real worker process, then return."""
+	subprocess.run(
+		bench_command("worker", "--queue", queue, "--burst"),
+		cwd=os.path.abspath(frappe.local.sites_path),
+		check=True,
+		timeout=300,
+		stdout=subprocess.DEVNULL,
+	)
