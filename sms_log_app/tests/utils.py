@@ -85,13 +85,25 @@ def bench_command(*args: str) -> list[str]:
 	return [sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", frappe.local.site, *args]
 
 
+class SiteClient:
+	"""Real HTTP requests to the served site."""
+
+	def __init__(self, url: str, site: str):
+		self.url, self.site = url, site
+
+	def request(self, method: str, path: str, headers=None, **kwargs) -> requests.Response:
+		headers = {"Host": self.site, **(headers or {})}
+		return requests.request(method, self.url + path, headers=headers, timeout=60, **kwargs)
+
+
 @contextlib.contextmanager
-def served_site():
-	"""Serve the current site on a free loopback port for the duration of the block; yield its URL."""
+def served_site(workers=2):
+	"""Serve the current site with gunicorn, as production does, on a free loopback port."""
 	port = free_port()
-	url = f"http://127.0.0.1:{port}"
+	client = SiteClient(f"http://127.0.0.1:{port}", frappe.local.site)
+	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 	server = subprocess.Popen(
-		bench_command("serve", "--port", str(port), "--noreload"),
+		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-t", "120", "frappe.app:application"],
 		cwd=os.path.abspath(frappe.local.sites_path),
 		stdout=subprocess.DEVNULL,
 		stderr=subprocess.DEVNULL,
@@ -100,14 +112,14 @@ def served_site():
 		deadline = time.monotonic() + 60
 		while True:
 			try:
-				if requests.get(f"{url}/api/method/ping", timeout=2).ok:
+				if client.request("GET", "/api/method/ping").ok:
 					break
 			except requests.ConnectionError:
 				pass
 			if time.monotonic() > deadline or server.poll() is not None:
-				raise RuntimeError("The site could not be served for the REST tests")
+				raise RuntimeError("The site could not be served for the HTTP tests")
 			time.sleep(0.3)
-		yield url
+		yield client
 	finally:
 		server.terminate()
 		server.wait(timeout=30)

@@ -1,6 +1,8 @@
 # Copyright (c) 2026, Dafater and contributors
 # For license information, please see license.txt
 
+import json
+import subprocess
 import time
 from unittest.mock import patch
 
@@ -15,6 +17,7 @@ from sms_log_app import capture
 from sms_log_app.install import before_install
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
+	bench_command,
 	committed_logs,
 	committed_sms_settings,
 	configure_sms_settings,
@@ -336,3 +339,36 @@ class TestLogIsARecord(SMSLogTestCase):
 		self.assertIn("already has an SMS Log DocType", str(raised.exception))
 		frappe.db.rollback()
 		before_install()  # our own SMS Log does not stop a reinstall
+
+
+class TestEntryPoints(SMSLogTestCase):
+	"""The capture is active in every kind of process: CLI (bench execute) and job workers."""
+
+	def test_bench_execute(self):
+		with committed_sms_settings(self.gateway):
+			subprocess.run(
+				bench_command(
+					"execute",
+					"frappe.core.doctype.sms_settings.sms_settings.send_sms",
+					"--kwargs",
+					json.dumps({"receiver_list": [N1], "msg": self.message}),
+				),
+				cwd=frappe.local.sites_path,
+				check=True,
+				capture_output=True,
+			)
+		log = self.the_log()
+		self.assertEqual((log.sender_name, log.sent_to), ("Administrator", N1))
+
+	def test_background_job(self):
+		with committed_sms_settings(self.gateway):
+			frappe.enqueue(
+				"frappe.core.doctype.sms_settings.sms_settings.send_sms",
+				queue="short",
+				receiver_list=[N1, N2],
+				msg=self.message,
+			)
+			frappe.db.commit()
+			run_burst_worker("short")
+		log = self.the_log()
+		self.assertEqual((log.sender_name, log.noofsent_sms), ("Background Job", 2))

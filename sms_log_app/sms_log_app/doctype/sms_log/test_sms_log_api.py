@@ -4,9 +4,9 @@
 """Who may do what with SMS Logs, asked over real HTTP of the site served on 127.0.0.1."""
 
 import json
+from contextlib import ExitStack
 
 import frappe
-import requests
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.tests.utils import FrappeTestCase
 
@@ -34,7 +34,9 @@ def api_token(user):
 	return {"Authorization": f"token {api_key}:{api_secret}"}
 
 
-class TestSMSLogAPI(FrappeTestCase):
+class ServedSiteTestCase(FrappeTestCase):
+	"""Users of each kind, one committed log, SMS Settings aimed at a gateway stub, and the site served."""
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -49,16 +51,15 @@ class TestSMSLogAPI(FrappeTestCase):
 			"System Manager": api_token(SYSTEM_MANAGER),
 			"Administrator": api_token("Administrator"),
 		}
-		cls.message = f"API test {frappe.generate_hash(length=10)}"
-		with committed_sms_settings(cls.gateway):
-			sms_settings.send_sms(["+966500000001"], cls.message)
-		cls.log_name = committed_logs(message=cls.message)[0].name
-
 		cls.addClassCleanup(cls.remove_test_data)
-		frappe.db.commit()  # the served site must see the users
-		cls.site = served_site()
-		cls.url = cls.site.__enter__()
-		cls.addClassCleanup(cls.site.__exit__, None, None, None)
+		resources = ExitStack()
+		cls.addClassCleanup(resources.close)
+		resources.enter_context(committed_sms_settings(cls.gateway))  # commits the users too
+
+		cls.message = f"API test {frappe.generate_hash(length=10)}"
+		sms_settings.send_sms(["+966500000001"], cls.message)
+		cls.log_name = committed_logs(message=cls.message)[0].name
+		cls.client = resources.enter_context(served_site())
 
 	@classmethod
 	def remove_test_data(cls):
@@ -68,9 +69,14 @@ class TestSMSLogAPI(FrappeTestCase):
 		frappe.db.set_value("User", "Administrator", {"api_key": None, "api_secret": None})
 		frappe.db.commit()
 
-	def request(self, who, method, path, **kwargs):
-		return requests.request(method, self.url + path, headers=self.auth[who], timeout=30, **kwargs)
+	def setUp(self):
+		self.gateway.behaviours.clear()
 
+	def request(self, who, method, path, **kwargs):
+		return self.client.request(method, path, headers=self.auth[who], **kwargs)
+
+
+class TestPermissions(ServedSiteTestCase):
 	def test_only_system_manager_and_administrator_read(self):
 		for who, allowed in (
 			("Guest", False),
@@ -148,3 +154,38 @@ class TestSMSLogAPI(FrappeTestCase):
 		log = committed_logs(name=self.log_name)[0]
 		self.assertEqual(log.message, self.message)
 		self.assertEqual(committed_logs(message="forged"), [])
+
+
+class TestSendOverHTTP(ServedSiteTestCase):
+	"""The whitelisted send_sms, called over HTTP of a site served by gunicorn."""
+
+	def send(self, receiver_list, msg, **kwargs):
+		return self.request(
+			"System Manager",
+			"POST",
+			"/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms",
+			data={"receiver_list": json.dumps(receiver_list), "msg": msg, **kwargs},
+		)
+
+	def test_send_sms_request_is_logged_with_the_user_as_sender(self):
+		self.gateway.behaviours["+966500000002"] = "reject"
+		message = f"API test over HTTP {frappe.generate_hash(length=8)}"
+
+		response = self.send(["+966500000001", "+966500000002"], message)
+
+		self.assertEqual(response.status_code, 200, response.text)
+		self.assertIn("1 SMS sent, 1 failed", response.json()["_server_messages"])
+		(log,) = committed_logs(message=message)
+		self.assertEqual(log.sender_name, "sms-log-manager")
+		self.assertEqual((log.status, log.noofsent_sms), ("Partially Sent", 1))
+
+	def test_bad_receiver_list_is_a_clear_error(self):
+		response = self.request(
+			"System Manager",
+			"POST",
+			"/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms",
+			data={"receiver_list": '{"to": 1}', "msg": "API test bad input"},
+		)
+		self.assertEqual(response.status_code, 417)
+		self.assertEqual(response.json()["exc_type"], "InvalidReceiverList")
+		self.assertIn("list of mobile numbers", response.json()["_server_messages"])
