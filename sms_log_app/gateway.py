@@ -2,6 +2,7 @@
 and say for every number whether the gateway took it and, if not, why."""
 
 import socket
+import time
 from dataclasses import dataclass, field
 from http.client import RemoteDisconnected
 
@@ -38,17 +39,40 @@ class Outcome:
 
 
 NOT_DIALABLE = "Not a mobile number: it was not sent to the gateway"
+GATEWAY_DOWN = "Not sent: the gateway failed for the {0} recipients before this one"
+DEADLINE_PASSED = "Not sent: sending had already taken longer than {0:g} s"
 
 
-def deliver(config: GatewayConfig, numbers: list[str], message: str) -> list[Outcome]:
-	"""Send `message` to every number in turn; a failure for one number never stops the others."""
+def deliver(
+	config: GatewayConfig,
+	numbers: list[str],
+	message: str,
+	*,
+	deadline: float | None = None,
+	max_consecutive_failures: int = 3,
+) -> list[Outcome]:
+	"""Send `message` to every number in turn; a rejected number never stops the others.
+
+	The whole send takes bounded time: once `deadline` seconds have passed, or once the gateway has
+	failed (no answer, or a 5xx) for `max_consecutive_failures` recipients in a row, the remaining
+	numbers are recorded as not sent instead of each waiting for its own timeout.
+	"""
+	started = time.monotonic()
+	outcomes, failures_in_a_row = [], 0
 	with requests.Session() as session:
-		return [
-			send_one(session, config, number, message)
-			if is_dialable(number)
-			else Outcome(number, False, error=NOT_DIALABLE)
-			for number in numbers
-		]
+		for number in numbers:
+			if not is_dialable(number):
+				outcome = Outcome(number, False, error=NOT_DIALABLE)
+			elif failures_in_a_row >= max_consecutive_failures:
+				outcome = Outcome(number, False, error=GATEWAY_DOWN.format(failures_in_a_row))
+			elif deadline is not None and time.monotonic() - started > deadline:
+				outcome = Outcome(number, False, error=DEADLINE_PASSED.format(deadline))
+			else:
+				outcome = send_one(session, config, number, message)
+				gateway_failed = outcome.http_status is None or outcome.http_status >= 500
+				failures_in_a_row = failures_in_a_row + 1 if gateway_failed and not outcome.accepted else 0
+			outcomes.append(outcome)
+	return outcomes
 
 
 def send_one(session: requests.Session, config: GatewayConfig, number: str, message: str) -> Outcome:
@@ -72,10 +96,19 @@ def send_one(session: requests.Session, config: GatewayConfig, number: str, mess
 
 	excerpt = response.text[:RESPONSE_EXCERPT]
 	if 200 <= response.status_code < 300:
-		return Outcome(number, True, response.status_code, response=excerpt)
+		return Outcome(number, True, response.status_code, error=_odd_answer(excerpt), response=excerpt)
 
 	error = f"HTTP {response.status_code} {response.reason or ''}".strip()
 	return Outcome(number, False, response.status_code, error=error, response=excerpt)
+
+
+def _odd_answer(text: str) -> str | None:
+	"""A warning for an accepted SMS whose answer carries nothing a gateway would normally say."""
+	if not text.strip():
+		return "Accepted, but the gateway's answer was empty"
+	if "\ufffd" in text or any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+		return "Accepted, but the gateway's answer was not readable text"
+	return None
 
 
 def describe_failure(exc: requests.RequestException, timeout: float) -> str:

@@ -17,6 +17,7 @@ from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
 from sms_log_app.status import FAILED, SENT, log_status
 
+WRITE_ATTEMPTS = 3
 RECIPIENT_FIELDS = (
 	"name",
 	"parent",
@@ -63,19 +64,30 @@ def write_log(
 	Error Log and the app's log file, with everything needed to restore the record by hand.
 	"""
 	region = site_region()
-	try:
-		with separate_connection():
-			return _insert(message, outcomes, sender_name, sent_at, reference or {}, region)
-	except Exception:
-		frappe.logger("sms_log_app").exception(
-			"SMS Log could not be written: sent_at=%s sender=%s message=%r outcomes=%r",
-			sent_at,
-			sender_name,
-			message,
-			outcomes,
-		)
-		frappe.log_error(title="SMS Log could not be written")
-		return None
+	for attempt in range(1, WRITE_ATTEMPTS + 1):
+		try:
+			with separate_connection():
+				return _insert(message, outcomes, sender_name, sent_at, reference or {}, region)
+		except Exception as e:
+			if attempt < WRITE_ATTEMPTS and _is_transient(e):
+				continue  # concurrent sends can race for a new day's naming series row
+			_report_lost(message, outcomes, sender_name, sent_at)
+			return None
+
+
+def _is_transient(e: Exception) -> bool:
+	return frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e) or frappe.db.is_duplicate_entry(e)
+
+
+def _report_lost(message, outcomes, sender_name, sent_at):
+	frappe.logger("sms_log_app").exception(
+		"SMS Log could not be written: sent_at=%s sender=%s message=%r outcomes=%r",
+		sent_at,
+		sender_name,
+		message,
+		outcomes,
+	)
+	frappe.log_error(title="SMS Log could not be written")
 
 
 def _insert(message, outcomes, sender_name, sent_at, reference, region) -> str:
