@@ -1,12 +1,13 @@
 """Route Frappe v15's SMS send path through sms_log_app, so that every SMS leaves an SMS Log.
 
-Frappe v15.55.1 has no hook for sending SMS, so `install` wraps three functions of the SMS Settings
-module, once per process:
+Frappe v15.55.1 has no hook for sending SMS, so `install` wraps these functions, once per process:
 
-- `send_sms`, the whitelisted entry point, for callers that look it up at call time (REST, Desk);
-- `send_via_gateway`, which the original `send_sms` looks up at call time: it catches callers that
-  imported `send_sms` by name before the wrapping (Notification, other apps);
-- `send_request`, which `frappe.twofactor` enqueues directly for OTP SMS.
+- `sms_settings.send_sms`, the whitelisted entry point, for callers that look it up at call time
+  (REST, Desk);
+- `sms_settings.send_via_gateway`, which the original `send_sms` looks up at call time: it catches
+  callers that imported `send_sms` by name before the wrapping (Notification, other apps);
+- `twofactor.send_token_via_sms`, which bypasses `send_sms` for OTPs;
+- `sms_settings.send_request`, for any other caller that bypasses `send_sms`.
 
 A bench serves many sites from the same processes, so each wrapper checks on every call that the
 current site has this app installed, and calls the original function everywhere else.
@@ -18,17 +19,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import frappe
-from frappe import _
+import pyotp
+from frappe import _, twofactor
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils import now_datetime
 
 from sms_log_app import log_writer
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
 from sms_log_app.masking import mask_codes
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_limits
 
 APP = "sms_log_app"
-DEFAULT_TIMEOUT = 10  # seconds, when SMS Log Settings have none
 OTP_MESSAGE = "Your verification code is "  # the text frappe.twofactor.send_token_via_sms sends
+OTP_SENDER = "Two-Factor Authentication"
 SCHEDULED_JOB = "frappe.core.doctype.scheduled_job_type.scheduled_job_type.run_scheduled_job"
 
 _reference: ContextVar[dict | None] = ContextVar("sms_log_reference", default=None)
@@ -38,18 +41,27 @@ class InvalidReceiverList(frappe.ValidationError):
 	pass
 
 
+class InvalidMessage(frappe.ValidationError):
+	pass
+
+
+class TooManyRecipients(frappe.ValidationError):
+	pass
+
+
 def install():
-	"""Wrap the SMS Settings send functions. Calling it again changes nothing."""
-	for name, replacement, whitelisted in (
-		("send_sms", send_sms, True),
-		("send_via_gateway", send_via_gateway, False),
-		("send_request", send_request, False),
+	"""Wrap Frappe's SMS send functions. Calling it again changes nothing."""
+	for module, name, replacement, whitelisted in (
+		(sms_settings, "send_sms", send_sms, True),
+		(sms_settings, "send_via_gateway", send_via_gateway, False),
+		(sms_settings, "send_request", send_request, False),
+		(twofactor, "send_token_via_sms", send_token_via_sms, False),
 	):
-		original = getattr(sms_settings, name)
+		original = getattr(module, name)
 		if getattr(original, "_sms_log_original", None):
 			continue
 		wrapper = _wrap(original, replacement)
-		setattr(sms_settings, name, frappe.whitelist()(wrapper) if whitelisted else wrapper)
+		setattr(module, name, frappe.whitelist()(wrapper) if whitelisted else wrapper)
 
 
 def _wrap(original, replacement):
@@ -91,7 +103,7 @@ def send_sms(receiver_list, msg, sender_name="", success_msg=True):
 	if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		frappe.msgprint(_("Please Update SMS Settings"))
 		return
-	send_and_log(numbers, frappe.safe_decode(msg), sender_name=sender_name, success_msg=success_msg)
+	send_and_log(numbers, decode_message(msg), sender_name=sender_name, success_msg=success_msg)
 
 
 def send_via_gateway(arg):
@@ -99,11 +111,27 @@ def send_via_gateway(arg):
 	send_and_log(arg["receiver_list"], frappe.safe_decode(arg["message"]), success_msg=arg.get("success_msg"))
 
 
-def send_request(gateway_url, params, headers=None, use_post=False, use_json=False):
-	"""Replaces `sms_settings.send_request` for callers that bypass `send_sms` (two-factor OTPs).
+def send_token_via_sms(otpsecret, token=None, phone_no=None):
+	"""Replaces `twofactor.send_token_via_sms`: sends the OTP at once and logs it with the code masked.
 
-	Logs the send with every code masked and returns the HTTP status (0 when there was no answer)
-	instead of raising, so that no traceback carries the code into the Error Log.
+	Stock Frappe enqueues `send_request` with the message as a job argument, and the worker writes
+	each job's arguments to its log, code included. One SMS with the gateway timeout is quick enough
+	to send inside the login request. Returns whether the gateway accepted it.
+	"""
+	if not phone_no or not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
+		return False
+	message = OTP_MESSAGE + pyotp.HOTP(otpsecret).at(int(token))
+	(outcome,) = deliver(gateway_config(get_limits().gateway_timeout), [phone_no], message)
+	_log(mask_codes(message), [_masked(outcome)], sender_name=OTP_SENDER)
+	return outcome.accepted
+
+
+def send_request(gateway_url, params, headers=None, use_post=False, use_json=False):
+	"""Replaces `sms_settings.send_request` for callers that bypass `send_sms`.
+
+	Logs the send with every code masked (such callers send OTPs) and returns the HTTP status
+	(0 when there was no answer) instead of raising, so that no traceback carries a code into the
+	Error Log.
 	"""
 	settings = frappe.get_cached_doc("SMS Settings")
 	params = dict(params)
@@ -117,24 +145,38 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 		headers=headers or sms_settings.get_headers(settings),
 		use_post=bool(use_post),
 		use_json=bool(use_json),
-		timeout=gateway_timeout(),
+		timeout=get_limits().gateway_timeout,
 	)
 	(outcome,) = deliver(config, [number], message)
-	masked = Outcome(
+	sender = OTP_SENDER if message.startswith(OTP_MESSAGE) else None
+	_log(mask_codes(message), [_masked(outcome)], sender_name=sender)
+	return outcome.http_status or 0
+
+
+def _masked(outcome: Outcome) -> Outcome:
+	"""The outcome with codes masked in what the gateway answered (some gateways echo the text)."""
+	return Outcome(
 		outcome.number,
 		outcome.accepted,
 		outcome.http_status,
 		mask_codes(outcome.error) if outcome.error else None,
 		mask_codes(outcome.response) if outcome.response else None,
 	)
-	sender = "Two-Factor Authentication" if message.startswith(OTP_MESSAGE) else None
-	_log(mask_codes(message), [masked], sender_name=sender)
-	return outcome.http_status or 0
 
 
 def send_and_log(numbers: list[str], message: str, sender_name: str | None = None, success_msg=False):
 	"""Send `message` to each number through the gateway in SMS Settings and record one SMS Log."""
-	outcomes = deliver(gateway_config(), numbers, message)
+	limits = get_limits()
+	if len(numbers) > limits.max_recipients:
+		frappe.throw(
+			_("An SMS can go to at most {0} recipients at once; this one has {1}. Split the list.").format(
+				limits.max_recipients, len(numbers)
+			),
+			TooManyRecipients,
+		)
+	outcomes = deliver(
+		gateway_config(limits.gateway_timeout), numbers, message, deadline=limits.send_deadline
+	)
 	log_name = _log(message, outcomes, sender_name=sender_name)
 	if success_msg:
 		_show_summary(outcomes, log_name)
@@ -170,7 +212,19 @@ def _is_number_or_blank(value) -> bool:
 	return value is None or (isinstance(value, str | int) and not isinstance(value, bool))
 
 
-def gateway_config() -> GatewayConfig:
+def decode_message(msg) -> str:
+	"""The message as text; bytes must be UTF-8, and an empty message is refused."""
+	if isinstance(msg, bytes):
+		try:
+			msg = msg.decode("utf-8")
+		except UnicodeDecodeError:
+			frappe.throw(_("The message is not valid UTF-8 text."), InvalidMessage)
+	if not isinstance(msg, str) or not msg.strip():
+		frappe.throw(_("The message is empty."), InvalidMessage)
+	return msg
+
+
+def gateway_config(timeout: float) -> GatewayConfig:
 	settings = frappe.get_doc("SMS Settings")
 	headers = sms_settings.get_headers(settings)
 	return GatewayConfig(
@@ -181,12 +235,8 @@ def gateway_config() -> GatewayConfig:
 		headers=headers,
 		use_post=bool(settings.use_post),
 		use_json=headers.get("Content-Type") == "application/json",
-		timeout=gateway_timeout(),
+		timeout=timeout,
 	)
-
-
-def gateway_timeout() -> float:
-	return frappe.db.get_single_value("SMS Log Settings", "gateway_timeout") or DEFAULT_TIMEOUT
 
 
 def default_sender_name() -> str:
