@@ -12,6 +12,7 @@ import frappe
 import requests
 
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import DEFAULTS as DEFAULT_LIMITS
 
 SETTINGS_FIELDS = ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
 
@@ -50,6 +51,15 @@ def committed_sms_settings(gateway):
 		settings.flags.ignore_mandatory = True
 		settings.save()
 		frappe.db.commit()
+
+
+def set_limits(**values):
+	"""Change SMS Log Settings in the current transaction; the rest keep their defaults."""
+	settings = frappe.get_doc("SMS Log Settings")
+	settings.update({**DEFAULT_LIMITS, **values})
+	settings.save()
+	# the saved values may be rolled back, so nothing else may go on reading them from the cache
+	frappe.db.after_rollback.add(lambda: frappe.clear_document_cache("SMS Log Settings", "SMS Log Settings"))
 
 
 def set_site_country(country="Saudi Arabia", code="sa"):

@@ -2,6 +2,7 @@
 # For license information, please see license.txt
 
 import json
+import os
 import subprocess
 import time
 from unittest.mock import patch
@@ -9,6 +10,7 @@ from unittest.mock import patch
 import frappe
 import pyotp
 import requests
+from frappe import twofactor
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import getdate, now_datetime
@@ -24,6 +26,7 @@ from sms_log_app.tests.utils import (
 	delete_logs,
 	free_port,
 	run_burst_worker,
+	set_limits,
 	set_site_country,
 )
 
@@ -44,7 +47,7 @@ class SMSLogTestCase(FrappeTestCase):
 		self.gateway.requests.clear()
 		configure_sms_settings(self.gateway)
 		set_site_country()
-		frappe.db.set_single_value("SMS Log Settings", "gateway_timeout", 2)
+		set_limits(gateway_timeout=2)
 		self.message = f"Payment reminder {frappe.generate_hash(length=10)}"
 		self.addCleanup(delete_logs, message=("like", f"%{self.message}%"))
 		# first, release whatever rows this test's transaction locked (cleanups run last-in first-out)
@@ -113,7 +116,7 @@ class TestCapture(SMSLogTestCase):
 		self.assertEqual([r.error for r in log.recipients], ["The gateway refused the connection"] * 2)
 
 	def test_gateway_hanging_past_the_timeout(self):
-		frappe.db.set_single_value("SMS Log Settings", "gateway_timeout", 0.5)
+		set_limits(gateway_timeout=0.5)
 		self.gateway.behaviours[N1] = "hang"
 		self.gateway.hang_seconds = 3
 
@@ -299,22 +302,50 @@ class TestNotificationAndOTP(SMSLogTestCase):
 		self.assertFalse(frappe.db.exists("Contact", {"first_name": "Omar"}))
 		self.assertEqual(self.the_log().sent_to, N2)
 
-	def test_two_factor_otp_is_logged_with_the_code_masked(self):
+	def test_two_factor_otp_is_sent_at_once_and_logged_with_the_code_masked(self):
 		otp_secret = pyotp.random_base32()
-		with committed_sms_settings(self.gateway):
-			from frappe.twofactor import send_token_via_sms
+		code = pyotp.HOTP(otp_secret).at(7)
+		self.assertTrue(twofactor.send_token_via_sms(otp_secret, token=7, phone_no=N3))
 
-			self.assertTrue(send_token_via_sms(otp_secret, token=7, phone_no=N3))
-			frappe.db.commit()
-			run_burst_worker("short")
-
-		self.assertEqual(self.gateway.received_numbers(), [N3])
-		code = self.gateway.requests[0]["params"]["text"].rsplit(" ", 1)[1]
+		self.assertEqual(self.gateway.requests[0]["params"]["text"], f"Your verification code is {code}")
 		logs = committed_logs(sent_to=N3, sender_name="Two-Factor Authentication")
 		self.addCleanup(delete_logs, name=("in", [log.name for log in logs]))
 		self.assertEqual(len(logs), 1)
 		self.assertEqual(logs[0].message, "Your verification code is " + "•" * len(code))
 		self.assertNotIn(code, frappe.as_json(logs[0].as_dict()))
+
+	def test_otp_to_a_failing_gateway_reports_failure_without_leaking_the_code(self):
+		otp_secret = pyotp.random_base32()
+		code = pyotp.HOTP(otp_secret).at(8)
+		self.gateway.behaviours[N3] = "error"
+		errors_before = frappe.db.count("Error Log")
+
+		self.assertFalse(twofactor.send_token_via_sms(otp_secret, token=8, phone_no=N3))
+
+		logs = committed_logs(sent_to="", sender_name="Two-Factor Authentication", requested_numbers=N3)
+		self.addCleanup(delete_logs, name=("in", [log.name for log in logs]))
+		self.assertEqual([log.status for log in logs], ["Failed"])
+		self.assertEqual(frappe.db.count("Error Log"), errors_before)
+		site_logs = os.path.join(frappe.local.site_path, "logs")
+		for name in os.listdir(site_logs):
+			with open(os.path.join(site_logs, name), errors="replace") as f:
+				self.assertNotIn(code, f.read(), name)
+
+	def test_a_job_that_calls_send_request_itself_is_logged_masked(self):
+		with committed_sms_settings(self.gateway):
+			frappe.enqueue(
+				sms_settings.send_request,
+				queue="short",
+				gateway_url=self.gateway.url,
+				params={"text": "Your verification code is 424242", "to": N2},
+			)
+			frappe.db.commit()
+			run_burst_worker("short")
+
+		self.assertEqual(self.gateway.received_numbers(), [N2])
+		logs = committed_logs(sent_to=N2, sender_name="Two-Factor Authentication")
+		self.addCleanup(delete_logs, name=("in", [log.name for log in logs]))
+		self.assertEqual([log.message for log in logs], ["Your verification code is ••••••"])
 
 
 class TestLogIsARecord(SMSLogTestCase):

@@ -4,25 +4,34 @@
 """Who may do what with SMS Logs, asked over real HTTP of the site served on 127.0.0.1."""
 
 import json
+import re
 from contextlib import ExitStack
 
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils.password import update_password
 
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import committed_logs, committed_sms_settings, delete_logs, served_site
 
 SYSTEM_MANAGER = "sms-log-manager@example.com"
 DESK_USER = "sms-log-desk-user@example.com"
+CUSTOM_ROLE_USER = "sms-log-auditor@example.com"
+CUSTOM_ROLE = "SMS Log Test Auditor"
+PASSWORD = "Sms-Log-Test-Password-1"
+READERS = ("System Manager", "Administrator")
 
 
 def make_user(email, roles):
 	if frappe.db.exists("User", email):
 		frappe.delete_doc("User", email, force=True)
-	user = frappe.get_doc({"doctype": "User", "email": email, "first_name": email.split("@")[0]})
+	user = frappe.get_doc(
+		{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+	)
 	user.append_roles(*roles)
 	user.insert()
+	update_password(email, PASSWORD)
 	return user
 
 
@@ -43,11 +52,15 @@ class ServedSiteTestCase(FrappeTestCase):
 		cls.gateway = GatewayStub().start()
 		cls.addClassCleanup(cls.gateway.stop)
 
+		if not frappe.db.exists("Role", CUSTOM_ROLE):
+			frappe.get_doc({"doctype": "Role", "role_name": CUSTOM_ROLE, "desk_access": 1}).insert()
 		make_user(SYSTEM_MANAGER, ["System Manager"])
 		make_user(DESK_USER, ["Blogger"])
+		make_user(CUSTOM_ROLE_USER, [CUSTOM_ROLE])
 		cls.auth = {
 			"Guest": {},
 			"Desk User": api_token(DESK_USER),
+			"Custom Role": api_token(CUSTOM_ROLE_USER),
 			"System Manager": api_token(SYSTEM_MANAGER),
 			"Administrator": api_token("Administrator"),
 		}
@@ -60,12 +73,32 @@ class ServedSiteTestCase(FrappeTestCase):
 		sms_settings.send_sms(["+966500000001"], cls.message)
 		cls.log_name = committed_logs(message=cls.message)[0].name
 		cls.client = resources.enter_context(served_site())
+		for who, email in (
+			("Desk User", DESK_USER),
+			("Custom Role", CUSTOM_ROLE_USER),
+			("System Manager", SYSTEM_MANAGER),
+		):
+			cls.auth[f"{who} (session)"] = cls.session_login(email)
+
+	@classmethod
+	def session_login(cls, email):
+		"""Log in with a password as the Desk does; the cookies and CSRF token of that session."""
+		login = cls.client.request("POST", "/api/method/login", data={"usr": email, "pwd": PASSWORD})
+		assert login.ok, login.text
+		cookies = {cookie.name: cookie.value for cookie in login.cookies if cookie.name == "sid"}
+		desk = cls.client.request("GET", "/app", cookies=cookies)
+		csrf_token = re.search(r'csrf_token = "([^"]+)"', desk.text)
+		return {
+			"cookies": cookies,
+			"headers": {"X-Frappe-CSRF-Token": csrf_token.group(1) if csrf_token else ""},
+		}
 
 	@classmethod
 	def remove_test_data(cls):
 		delete_logs(message=("like", "%API test%"))
-		for user in (SYSTEM_MANAGER, DESK_USER):
+		for user in (SYSTEM_MANAGER, DESK_USER, CUSTOM_ROLE_USER):
 			frappe.delete_doc("User", user, force=True)
+		frappe.delete_doc("Role", CUSTOM_ROLE, force=True)
 		frappe.db.set_value("User", "Administrator", {"api_key": None, "api_secret": None})
 		frappe.db.commit()
 
@@ -73,17 +106,102 @@ class ServedSiteTestCase(FrappeTestCase):
 		self.gateway.behaviours.clear()
 
 	def request(self, who, method, path, **kwargs):
-		return self.client.request(method, path, headers=self.auth[who], **kwargs)
+		auth = self.auth[who]
+		if "cookies" not in auth:
+			auth = {"headers": auth}
+		return self.client.request(method, path, **auth, **kwargs)
 
 
 class TestPermissions(ServedSiteTestCase):
-	def test_only_system_manager_and_administrator_read(self):
-		for who, allowed in (
-			("Guest", False),
-			("Desk User", False),
-			("System Manager", True),
-			("Administrator", True),
-		):
+	def read_endpoints(self):
+		"""(what, method, path, arguments) of every way to read SMS Logs."""
+		name = self.log_name
+		fields = json.dumps(["name", "message", "sent_to"])
+		return [
+			(
+				"resource list",
+				"GET",
+				"/api/resource/SMS Log",
+				{"params": {"fields": fields, "filters": json.dumps({"name": name})}},
+			),
+			("resource get", "GET", f"/api/resource/SMS Log/{name}", {}),
+			(
+				"client.get_list",
+				"GET",
+				"/api/method/frappe.client.get_list",
+				{"params": {"doctype": "SMS Log", "filters": json.dumps({"name": name})}},
+			),
+			(
+				"client.get_value",
+				"GET",
+				"/api/method/frappe.client.get_value",
+				{
+					"params": {
+						"doctype": "SMS Log",
+						"fieldname": "message",
+						"filters": json.dumps({"name": name}),
+					}
+				},
+			),
+			(
+				"client.get_count",
+				"GET",
+				"/api/method/frappe.client.get_count",
+				{"params": {"doctype": "SMS Log", "filters": json.dumps({"message": self.message})}},
+			),
+			(
+				"client.get_count of recipients",
+				"GET",
+				"/api/method/frappe.client.get_count",
+				{
+					"params": {
+						"doctype": "SMS Log Recipient",
+						"filters": json.dumps({"number": "+966500000001"}),
+					}
+				},
+			),
+			(
+				"reportview.get",
+				"GET",
+				"/api/method/frappe.desk.reportview.get",
+				{"params": {"doctype": "SMS Log", "fields": json.dumps(["`tabSMS Log`.`message`"])}},
+			),
+			(
+				"reportview.export_query",
+				"GET",
+				"/api/method/frappe.desk.reportview.export_query",
+				{
+					"params": {
+						"doctype": "SMS Log",
+						"file_format_type": "CSV",
+						"fields": json.dumps(["`tabSMS Log`.`name`", "`tabSMS Log`.`message`"]),
+						"filters": json.dumps([["SMS Log", "name", "=", name]]),
+						"title": "SMS Log",
+					}
+				},
+			),
+			(
+				"print view",
+				"GET",
+				"/api/method/frappe.www.printview.get_html_and_style",
+				{"params": {"doc": "SMS Log", "name": name, "print_format": "Standard"}},
+			),
+		]
+
+	def test_access_matrix(self):
+		for who in self.auth:
+			reader = who.removesuffix(" (session)") in READERS
+			for what, method, path, kwargs in self.read_endpoints():
+				with self.subTest(who=who, what=what):
+					response = self.request(who, method, path, **kwargs)
+					self.assertEqual(response.status_code, 200 if reader else 403, response.text[:300])
+					if reader and "get_count" not in what:
+						self.assertTrue(self.log_name in response.text or self.message in response.text)
+					elif not reader:
+						self.assertNotIn(self.message, response.text)
+
+	def test_list_and_get_hold_the_log(self):
+		for who in READERS:
 			with self.subTest(who=who):
 				listing = self.request(
 					who,
@@ -95,27 +213,19 @@ class TestPermissions(ServedSiteTestCase):
 						"limit_page_length": 5,
 					},
 				)
+				self.assertEqual(
+					listing.json()["data"],
+					[
+						{
+							"name": self.log_name,
+							"status": "Sent",
+							"sent_to": "+966500000001",
+							"noofsent_sms": 1,
+						}
+					],
+				)
 				single = self.request(who, "GET", f"/api/resource/SMS Log/{self.log_name}")
-				if allowed:
-					self.assertEqual(listing.status_code, 200, listing.text)
-					self.assertEqual(
-						listing.json()["data"],
-						[
-							{
-								"name": self.log_name,
-								"status": "Sent",
-								"sent_to": "+966500000001",
-								"noofsent_sms": 1,
-							}
-						],
-					)
-					self.assertEqual(single.status_code, 200)
-					self.assertEqual(
-						single.json()["data"]["recipients"][0]["normalized_number"], "+966500000001"
-					)
-				else:
-					self.assertEqual(listing.status_code, 403, listing.text)
-					self.assertEqual(single.status_code, 403)
+				self.assertEqual(single.json()["data"]["recipients"][0]["normalized_number"], "+966500000001")
 
 	def test_report_builder_filters_every_field(self):
 		fields = ["name", "sender_name", "sent_on", "message", "noofrequested_sms", "requested_numbers"]

@@ -1,0 +1,166 @@
+# Copyright (c) 2026, Dafater and contributors
+# For license information, please see license.txt
+
+"""The log as evidence: gateway faults, bounded send time, hostile input and retention."""
+
+import time
+
+import frappe
+from frappe.core.doctype.sms_settings import sms_settings
+from frappe.utils import add_days, now_datetime
+
+from sms_log_app import capture
+from sms_log_app.log_writer import separate_connection
+from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
+from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
+from sms_log_app.tests.utils import committed_logs, delete_logs, set_limits
+
+
+class TestGatewayFaults(SMSLogTestCase):
+	def test_each_fault_has_a_clear_reason(self):
+		# (gateway behaviour, recipient status, HTTP status, reason)
+		# (no three gateway failures in a row: that would stop the send, see the next tests)
+		faults = [
+			("reject", "Failed", 400, "HTTP 400 Bad Request"),
+			("error", "Failed", 500, "HTTP 500 Internal Server Error"),
+			("empty", "Sent", 200, "Accepted, but the gateway's answer was empty"),
+			("drop", "Failed", 0, "The gateway closed the connection without answering"),
+			("garbage", "Sent", 200, "Accepted, but the gateway's answer was not readable text"),
+			("truncate", "Failed", 0, "The gateway closed the connection in the middle of its answer"),
+		]
+		numbers = [f"+96650000010{i}" for i in range(len(faults))]
+		self.gateway.behaviours.update({n: f[0] for n, f in zip(numbers, faults, strict=True)})
+
+		self.send(numbers)
+
+		rows = self.the_log().recipients
+		for row, (behaviour, status, http_status, reason) in zip(rows, faults, strict=True):
+			with self.subTest(behaviour=behaviour):
+				self.assertEqual((row.status, row.http_status, row.error), (status, http_status, reason))
+
+	def test_dns_failure(self):
+		frappe.db.set_single_value("SMS Settings", "sms_gateway_url", "http://sms-gateway.invalid/send")
+		self.send([N1])
+		self.assertEqual(
+			self.the_log().recipients[0].error, "The gateway's host name could not be resolved (DNS)"
+		)
+
+	def test_hanging_gateway_holds_a_worker_for_three_timeouts_not_fifty(self):
+		set_limits(gateway_timeout=0.3)
+		numbers = [f"+9665000002{i:02d}" for i in range(50)]
+		self.gateway.behaviours.update(dict.fromkeys(numbers, "hang"))
+		self.gateway.hang_seconds = 2
+
+		started = time.monotonic()
+		self.send(numbers)
+		elapsed = time.monotonic() - started
+
+		self.assertLess(elapsed, 3)  # 50 x 0.3 s would be 15 s
+		log = self.the_log()
+		self.assertEqual((log.noofrequested_sms, log.noofsent_sms, log.status), (50, 0, "Failed"))
+		errors = [r.error for r in log.recipients]
+		self.assertEqual(errors[:3], ["The gateway did not answer within 0.3 s"] * 3)
+		self.assertEqual(
+			set(errors[3:]), {"Not sent: the gateway failed for the 3 recipients before this one"}
+		)
+		self.assertEqual(len(self.gateway.requests), 3)
+
+	def test_send_deadline(self):
+		set_limits(gateway_timeout=2, send_deadline=0.5)
+		numbers = [f"+9665000003{i:02d}" for i in range(10)]
+		self.gateway.behaviours.update(dict.fromkeys(numbers, "hang"))
+		self.gateway.hang_seconds = 0.2  # slow, but within the timeout
+
+		self.send(numbers)
+
+		log = self.the_log()
+		self.assertEqual(log.status, "Partially Sent")
+		self.assertIn(log.noofsent_sms, (3, 4))
+		self.assertEqual(log.recipients[-1].error, "Not sent: sending had already taken longer than 0.5 s")
+
+	def test_rejections_do_not_trip_the_gateway_breaker(self):
+		numbers = [f"+9665000004{i:02d}" for i in range(6)]
+		self.gateway.behaviours.update(dict.fromkeys(numbers[:5], "reject"))
+		self.send(numbers)
+		self.assertEqual(self.the_log().recipients[-1].status, "Sent")
+
+
+# What send_sms does with each kind of bad or hostile input: (input, receivers, message, outcome).
+# The outcome is an exception class (nothing sent, nothing logged) or "logged" (sent and stored exactly).
+MESSAGE = object()  # stands for the test's own message
+BAD_INPUTS = [
+	("empty list", [], MESSAGE, frappe.ValidationError),
+	("empty JSON list", "[]", MESSAGE, frappe.ValidationError),
+	("list of blanks", ["", "  ", None], MESSAGE, frappe.ValidationError),
+	("JSON object", '{"to": "0500000001"}', MESSAGE, capture.InvalidReceiverList),
+	("not JSON", "0500000001, 0500000002", MESSAGE, capture.InvalidReceiverList),
+	("nested list", [["0500000001"]], MESSAGE, capture.InvalidReceiverList),
+	("booleans", "[true]", MESSAGE, capture.InvalidReceiverList),
+	("10,000 recipients", [f"+9665{i:08d}" for i in range(10_000)], MESSAGE, capture.TooManyRecipients),
+	("empty message", [N1], "   ", capture.InvalidMessage),
+	("invalid UTF-8 bytes", [N1], b"Payment \xff\xfe due", capture.InvalidMessage),
+	("JSON string of one number", '"0500000001"', MESSAGE, "logged"),
+	("letters and junk in numbers", ["05000abc01", "+96650000000x", N1], MESSAGE, "logged"),
+	("duplicates", [N1, N1, "0500000001"], MESSAGE, "logged"),
+	("5,000-character message", [N1], "ق" * 2500 + "x" * 2500, "logged"),
+	("emoji and Arabic", [N1], "تم الدفع ✅ 😀 شكراً", "logged"),
+	("HTML and JS", ["<img src=x onerror=alert(1)>", N2], "<script>alert('x')</script><b>hi</b>", "logged"),
+	(
+		"SQL metacharacters",
+		["0500000001'; DROP TABLE `tabSMS Log`;--", N3],
+		"'; DROP TABLE x; -- \\ %_",
+		"logged",
+	),
+]
+
+
+class TestBadInput(SMSLogTestCase):
+	def test_bad_and_hostile_inputs(self):
+		for name, receivers, message, outcome in BAD_INPUTS:
+			with self.subTest(input=name):
+				text = self.message if message is MESSAGE else message
+				before = len(self.gateway.requests)
+				if outcome == "logged":
+					marked = f"{text} {frappe.generate_hash(length=8)}"  # to find its log
+					self.send(receivers, marked)
+					log = self.the_log(marked)
+					self.addCleanup(delete_logs, name=log.name)
+					self.assertEqual(log.message, marked)
+					requested = sms_settings.validate_receiver_nos(capture.parse_receiver_list(receivers))
+					self.assertEqual(log.requested_numbers, "\n".join(requested))
+					self.assertEqual([r.number for r in log.recipients], requested)
+				else:
+					with self.assertRaises(outcome):
+						self.send(receivers, text)
+					self.assertEqual(len(self.gateway.requests), before, "nothing was sent")
+		self.assertEqual(committed_logs(message=self.message), [])
+
+	def test_duplicates_are_sent_as_requested(self):
+		self.send([N1, N1])
+		self.assertEqual(self.gateway.received_numbers(), [N1, N1])
+		self.assertEqual(self.the_log().noofsent_sms, 2)
+
+
+class TestRetention(SMSLogTestCase):
+	def test_clear_old_logs_removes_old_logs_with_their_recipients(self):
+		for _ in range(3):
+			self.send([N1, N2])
+		logs = committed_logs(message=self.message)
+		old, recent = [log.name for log in logs[:2]], logs[2].name
+		with separate_connection():
+			for name in old:
+				frappe.db.set_value("SMS Log", name, "creation", add_days(now_datetime(), -400))
+
+		with separate_connection():
+			SMSLog.clear_old_logs(days=365)
+
+		self.assertEqual([log.name for log in committed_logs(message=self.message)], [recent])
+		with separate_connection():
+			self.assertFalse(frappe.db.exists("SMS Log Recipient", {"parent": ("in", old)}))
+			self.assertEqual(frappe.db.count("SMS Log Recipient", {"parent": recent}), 2)
+
+	def test_log_settings_keep_sms_logs_for_a_year_by_default(self):
+		settings = frappe.get_doc("Log Settings")
+		settings.logs_to_clear = [row for row in settings.logs_to_clear if row.ref_doctype != "SMS Log"]
+		settings.save()
+		self.assertIn(("SMS Log", 365), [(row.ref_doctype, row.days) for row in settings.logs_to_clear])
