@@ -34,12 +34,15 @@ class SMSLog(Document):
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
 		requested_numbers: DF.Code | None
+		resent_from: DF.Link | None
 		segments: DF.Int
 		sender_name: DF.Data | None
 		sent_at: DF.Datetime | None
 		sent_on: DF.Date | None
 		sent_to: DF.Code | None
-		status: DF.Literal["Sent", "Partially Sent", "Failed"]
+		status: DF.Literal[
+			"Sent", "Partially Sent", "Failed", "Delivered", "Partially Delivered", "Undelivered"
+		]
 	# end: auto-generated types
 
 	def before_insert(self):

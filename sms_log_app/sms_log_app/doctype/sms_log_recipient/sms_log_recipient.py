@@ -13,9 +13,15 @@ class SMSLogRecipient(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		delivered_at: DF.Datetime | None
+		delivery_error: DF.Data | None
+		delivery_status: DF.Literal[
+			"", "Pending", "Delivered", "Undelivered", "Expired", "Rejected", "Failed", "Unknown"
+		]
 		error: DF.SmallText | None
 		gateway_response: DF.SmallText | None
 		http_status: DF.Int
+		message_id: DF.Data | None
 		normalized_number: DF.Data | None
 		number: DF.Data | None
 		parent: DF.Data
