@@ -25,9 +25,10 @@ from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils import now_datetime
 
 from sms_log_app import log_writer
+from sms_log_app.delivery import extract_message_id
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
 from sms_log_app.masking import mask_codes
-from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_limits
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 
 APP = "sms_log_app"
 OTP_MESSAGE = "Your verification code is "  # the text frappe.twofactor.send_token_via_sms sends
@@ -121,7 +122,7 @@ def send_token_via_sms(otpsecret, token=None, phone_no=None):
 	if not phone_no or not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		return False
 	message = OTP_MESSAGE + pyotp.HOTP(otpsecret).at(int(token))
-	(outcome,) = deliver(gateway_config(get_limits().gateway_timeout), [phone_no], message)
+	(outcome,) = deliver(gateway_config(get_settings().gateway_timeout), [phone_no], message)
 	_log(mask_codes(message), [_masked(outcome)], sender_name=OTP_SENDER)
 	return outcome.accepted
 
@@ -145,7 +146,7 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 		headers=headers or sms_settings.get_headers(settings),
 		use_post=bool(use_post),
 		use_json=bool(use_json),
-		timeout=get_limits().gateway_timeout,
+		timeout=get_settings().gateway_timeout,
 	)
 	(outcome,) = deliver(config, [number], message)
 	sender = OTP_SENDER if message.startswith(OTP_MESSAGE) else None
@@ -164,32 +165,47 @@ def _masked(outcome: Outcome) -> Outcome:
 	)
 
 
-def send_and_log(numbers: list[str], message: str, sender_name: str | None = None, success_msg=False):
-	"""Send `message` to each number through the gateway in SMS Settings and record one SMS Log."""
-	limits = get_limits()
-	if len(numbers) > limits.max_recipients:
+def send_and_log(
+	numbers: list[str],
+	message: str,
+	sender_name: str | None = None,
+	success_msg=False,
+	log_fields: dict | None = None,
+):
+	"""Send `message` to each number through the gateway in SMS Settings and record one SMS Log,
+	with `log_fields` (such as resent_from) set on it."""
+	settings = get_settings()
+	if len(numbers) > settings.max_recipients:
 		frappe.throw(
 			_("An SMS can go to at most {0} recipients at once; this one has {1}. Split the list.").format(
-				limits.max_recipients, len(numbers)
+				settings.max_recipients, len(numbers)
 			),
 			TooManyRecipients,
 		)
 	outcomes = deliver(
-		gateway_config(limits.gateway_timeout), numbers, message, deadline=limits.send_deadline
+		gateway_config(settings.gateway_timeout), numbers, message, deadline=settings.send_deadline
 	)
-	log_name = _log(message, outcomes, sender_name=sender_name)
+	log_name = _log(message, outcomes, sender_name=sender_name, log_fields=log_fields)
 	if success_msg:
 		_show_summary(outcomes, log_name)
 	return log_name
 
 
-def _log(message: str, outcomes: list[Outcome], sender_name: str | None) -> str | None:
+def _log(
+	message: str, outcomes: list[Outcome], sender_name: str | None, log_fields: dict | None = None
+) -> str | None:
+	settings = get_settings()
+	for outcome in outcomes:
+		if outcome.accepted:
+			outcome.message_id = extract_message_id(
+				outcome.response, settings.message_id_source, settings.message_id_pattern
+			)
 	return log_writer.write_log(
 		message=message,
 		outcomes=outcomes,
 		sender_name=sender_name or default_sender_name(),
 		sent_at=now_datetime(),
-		reference=_reference.get(),
+		log_fields={**(_reference.get() or {}), **(log_fields or {})},
 	)
 
 

@@ -36,6 +36,7 @@ class Outcome:
 	http_status: int | None = None
 	error: str | None = None
 	response: str | None = None
+	message_id: str | None = None  # the gateway's id for an accepted SMS, read from `response`
 
 
 NOT_DIALABLE = "Not a mobile number: it was not sent to the gateway"

@@ -34,6 +34,7 @@ RECIPIENT_FIELDS = (
 	"http_status",
 	"error",
 	"gateway_response",
+	"message_id",
 )
 
 
@@ -56,9 +57,11 @@ def write_log(
 	outcomes: list[Outcome],
 	sender_name: str,
 	sent_at: datetime,
-	reference: dict | None = None,
+	log_fields: dict | None = None,
 ) -> str | None:
 	"""Insert one SMS Log with a row per recipient and commit it; return its name.
+
+	`log_fields` are further SMS Log fields: the reference, the notification, resent_from.
 
 	A failure here must not turn a delivered SMS into an error for the caller: it is reported to the
 	Error Log and the app's log file, with everything needed to restore the record by hand.
@@ -67,7 +70,7 @@ def write_log(
 	for attempt in range(1, WRITE_ATTEMPTS + 1):
 		try:
 			with separate_connection():
-				return _insert(message, outcomes, sender_name, sent_at, reference or {}, region)
+				return _insert(message, outcomes, sender_name, sent_at, log_fields or {}, region)
 		except Exception as e:
 			if attempt < WRITE_ATTEMPTS and _is_transient(e):
 				continue  # concurrent sends can race for a new day's naming series row
@@ -90,7 +93,7 @@ def _report_lost(message, outcomes, sender_name, sent_at):
 	frappe.log_error(title="SMS Log could not be written")
 
 
-def _insert(message, outcomes, sender_name, sent_at, reference, region) -> str:
+def _insert(message, outcomes, sender_name, sent_at, log_fields, region) -> str:
 	requested = [o.number for o in outcomes]
 	sent_to = [o.number for o in outcomes if o.accepted]
 	encoding, segments = count_segments(message)
@@ -109,7 +112,7 @@ def _insert(message, outcomes, sender_name, sent_at, reference, region) -> str:
 			"status": log_status(len(requested), len(sent_to)),
 			"encoding": encoding,
 			"segments": segments,
-			**reference,
+			**log_fields,
 		}
 	)
 	log.flags.ignore_links = True  # the reference may exist only in the caller's uncommitted transaction
@@ -134,6 +137,7 @@ def _insert(message, outcomes, sender_name, sent_at, reference, region) -> str:
 				o.http_status or 0,
 				o.error,
 				o.response,
+				o.message_id,
 			)
 			for idx, o in enumerate(outcomes, start=1)
 		),

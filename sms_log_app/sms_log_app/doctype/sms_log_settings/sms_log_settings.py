@@ -5,8 +5,15 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sms_log_app.delivery import PRESETS
+
 # Used where the settings were never saved; the same as the DocType's defaults.
-DEFAULTS = {"gateway_timeout": 10, "send_deadline": 60, "max_recipients": 1000}
+LIMITS = {
+	"gateway_timeout": 10,
+	"send_deadline": 60,
+	"max_recipients": 1000,
+	"delivery_reports_per_minute": 600,
+}
 
 
 class SMSLogSettings(Document):
@@ -18,21 +25,42 @@ class SMSLogSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		delivery_report_preset: DF.Literal["Generic", "Twilio", "Custom"]
+		delivery_report_secret: DF.Password | None
+		delivery_reports_per_minute: DF.Int
 		gateway_timeout: DF.Float
 		max_recipients: DF.Int
+		message_id_pattern: DF.Data | None
+		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
+		report_error_field: DF.Data | None
+		report_message_id_field: DF.Data | None
+		report_number_field: DF.Data | None
+		report_status_field: DF.Data | None
+		report_time_field: DF.Data | None
 		send_deadline: DF.Float
 	# end: auto-generated types
 
 	def validate(self):
-		for fieldname in DEFAULTS:
+		for fieldname in LIMITS:
 			if not self.get(fieldname) or self.get(fieldname) <= 0:
-				frappe.throw(
-					_("{0} must be greater than zero.").format(_(self.meta.get_label(fieldname))),
-					frappe.ValidationError,
-				)
+				frappe.throw(_("{0} must be greater than zero.").format(_(self.meta.get_label(fieldname))))
+
+	def report_fields(self) -> dict:
+		"""Where delivery reports carry each value, by the chosen format."""
+		if self.delivery_report_preset in PRESETS:
+			return PRESETS[self.delivery_report_preset]
+		return {
+			"message_id": self.report_message_id_field,
+			"number": self.report_number_field,
+			"status": self.report_status_field,
+			"time": self.report_time_field,
+			"error": self.report_error_field,
+		}
 
 
-def get_limits() -> frappe._dict:
-	"""The settings the send path needs, with the defaults where they were never saved."""
+def get_settings() -> "SMSLogSettings":
+	"""The settings, with the defaults for limits that were never saved."""
 	settings = frappe.get_cached_doc("SMS Log Settings")
-	return frappe._dict({key: settings.get(key) or default for key, default in DEFAULTS.items()})
+	for key, default in LIMITS.items():
+		settings.set(key, settings.get(key) or default)
+	return settings
