@@ -1,0 +1,148 @@
+"""The URL gateways call to report delivery, and how a report updates an SMS Log."""
+
+import secrets
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+from frappe.utils import convert_utc_to_system_timezone, get_datetime, get_url, now_datetime
+from frappe.utils.password import get_decrypted_password
+
+from sms_log_app.delivery import Report, parse_report
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
+from sms_log_app.status import PENDING, SENT, log_status, next_delivery_status, rolled_up_status
+
+SECRET_PARAMETER = "secret"
+SECRET_HEADER = "X-SMS-Log-Secret"
+
+
+class UnknownMessage(frappe.DoesNotExistError):
+	pass
+
+
+def _reports_per_minute() -> int:
+	return get_settings().delivery_reports_per_minute
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET", "POST"])
+@rate_limit(limit=_reports_per_minute, seconds=60)
+def receive(**payload):
+	"""Take a delivery report: /api/method/sms_log_app.delivery_reports.receive?secret=<secret>.
+
+	Answers 403 for a wrong or missing secret and 404 for a message id no log knows (that report is
+	kept in the Error Log for review); otherwise updates the recipient and the log's status.
+	"""
+	frappe.local.flags.commit = True  # Frappe commits GET requests only when asked to
+	# A JSON body hides the query string from form_dict, so read the secret from the URL itself too.
+	_check_secret(
+		payload.pop(SECRET_PARAMETER, None)
+		or frappe.request.args.get(SECRET_PARAMETER)
+		or frappe.get_request_header(SECRET_HEADER)
+	)
+	report = parse_report(payload, get_settings().report_fields())
+	if not report.message_id:
+		frappe.throw(_("The delivery report carries no message id."))
+
+	recipient = frappe.db.get_value(
+		"SMS Log Recipient",
+		{"message_id": report.message_id, "parenttype": "SMS Log"},
+		["name", "parent"],
+		as_dict=True,
+		order_by="creation desc",
+	)
+	if not recipient:
+		frappe.log_error(
+			title=f"SMS delivery report for unknown message id {report.message_id}"[:140],
+			message=frappe.as_json(payload),
+		)
+		frappe.throw(
+			_("No SMS with message id {0} was sent from this site.").format(report.message_id), UnknownMessage
+		)
+
+	return {"sms_log": recipient.parent, "changed": apply_report(recipient.parent, recipient.name, report)}
+
+
+def _check_secret(given: str | None):
+	expected = get_decrypted_password(
+		"SMS Log Settings", "SMS Log Settings", "delivery_report_secret", raise_exception=False
+	)
+	if not (given and expected and secrets.compare_digest(given.encode(), expected.encode())):
+		frappe.throw(_("Wrong or missing delivery report secret."), frappe.PermissionError)
+
+
+def apply_report(log_name: str, recipient_name: str, report: Report) -> bool:
+	"""Record `report` on the recipient and roll the log's status up; return whether anything changed.
+
+	The log's row is locked first, so that concurrent reports for one log apply one after the other.
+	"""
+	log = frappe.db.get_value(
+		"SMS Log", log_name, ["status", "noofrequested_sms", "noofsent_sms"], as_dict=True, for_update=True
+	)
+	rows = frappe.get_all(
+		"SMS Log Recipient",
+		filters={"parent": log_name, "parenttype": "SMS Log"},
+		fields=["name", "idx", "status", "delivery_status", "delivered_at", "delivery_error"],
+		order_by="idx",
+	)
+	row = next(r for r in rows if r.name == recipient_name)
+	new_delivery = next_delivery_status(row.delivery_status, report.status)
+	if not new_delivery:
+		return False
+
+	changes = {
+		"delivery_status": new_delivery,
+		"delivered_at": _report_time(report),
+		"delivery_error": report.error,
+	}
+	frappe.db.set_value("SMS Log Recipient", row.name, changes, update_modified=False)
+	row_changes = [
+		[field, row.get(field), value] for field, value in changes.items() if row.get(field) != value
+	]
+	row.update(changes)
+
+	deliveries = [r.delivery_status or (PENDING if r.status == SENT else None) for r in rows]
+	new_status = rolled_up_status(log_status(log.noofrequested_sms, log.noofsent_sms), deliveries)
+	log_changes = []
+	if new_status != log.status:
+		frappe.db.set_value("SMS Log", log_name, "status", new_status)
+		log_changes = [["status", log.status, new_status]]
+
+	# The log's history (track_changes), written directly: saving the log would rewrite every row.
+	frappe.get_doc(
+		{
+			"doctype": "Version",
+			"ref_doctype": "SMS Log",
+			"docname": log_name,
+			"data": frappe.as_json(
+				{
+					"changed": log_changes,
+					"row_changed": [["recipients", row.idx - 1, row.name, row_changes]],
+					"added": [],
+					"removed": [],
+				}
+			),
+		}
+	).insert(ignore_permissions=True)
+	return True
+
+
+def _report_time(report: Report):
+	"""The time the report states, in the site's time zone, or now when it states none we can read."""
+	try:
+		reported = get_datetime(report.time) if report.time else None
+	except Exception:
+		reported = None
+	if reported and reported.tzinfo:
+		return convert_utc_to_system_timezone(reported).replace(tzinfo=None)
+	return reported or now_datetime()
+
+
+@frappe.whitelist(methods=["POST"])
+def rotate_secret() -> str:
+	"""Make a new delivery report secret (the old one stops working) and return the URL to give gateways."""
+	frappe.only_for("System Manager")
+	secret = secrets.token_urlsafe(24)
+	settings = frappe.get_doc("SMS Log Settings")
+	settings.delivery_report_secret = secret
+	settings.save()
+	return get_url(f"/api/method/sms_log_app.delivery_reports.receive?{SECRET_PARAMETER}={secret}")
