@@ -7,8 +7,11 @@ It answers each request by the receiver number it carries (query string, form or
 import json
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+import requests
 
 BEHAVIOURS = ("accept", "reject", "error", "hang", "drop", "truncate", "empty", "garbage")
 
@@ -50,6 +53,19 @@ class GatewayStub:
 		with self._lock:
 			self.requests.append(request)
 
+	def message_id(self, number: str) -> str:
+		"""The id this gateway gave the last SMS it accepted for `number`."""
+		with self._lock:
+			return next(
+				r["message_id"]
+				for r in reversed(self.requests)
+				if r["params"].get(self.receiver_parameter) == number
+			)
+
+	def call_back(self, url: str, method="POST", **kwargs) -> requests.Response:
+		"""Report delivery to a site, as real gateways do some time after accepting an SMS."""
+		return requests.request(method, url, timeout=30, **kwargs)
+
 
 def _handler_for(stub: GatewayStub):
 	class Handler(BaseHTTPRequestHandler):
@@ -78,8 +94,15 @@ def _handler_for(stub: GatewayStub):
 				params.update(json.loads(body))
 			elif body:
 				params.update({k: v[-1] for k, v in parse_qs(body.decode()).items()})
+			message_id = f"msg-{uuid.uuid4().hex[:16]}"
 			stub.record(
-				{"method": self.command, "path": self.path, "headers": dict(self.headers), "params": params}
+				{
+					"method": self.command,
+					"path": self.path,
+					"headers": dict(self.headers),
+					"params": params,
+					"message_id": message_id,
+				}
 			)
 
 			number = params.get(stub.receiver_parameter)
@@ -99,7 +122,7 @@ def _handler_for(stub: GatewayStub):
 				return
 
 			status, payload = {
-				"accept": (200, json.dumps({"status": "queued", "message_id": f"msg-{len(stub.requests)}"})),
+				"accept": (200, json.dumps({"status": "queued", "message_id": message_id})),
 				"reject": (400, "Invalid destination number"),
 				"error": (500, "Internal gateway error"),
 				"empty": (200, ""),

@@ -12,7 +12,7 @@ import frappe
 import requests
 
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import DEFAULTS as DEFAULT_LIMITS
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS as DEFAULT_LIMITS
 
 SETTINGS_FIELDS = ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
 
@@ -135,8 +135,12 @@ def served_site(workers=2):
 		server.wait(timeout=30)
 
 
-def run_burst_worker(queue="short"):
-	"""Run the jobs waiting in `queue` in a real worker process, then return."""
+def run_jobs(*jobs, queue="short"):
+	"""Run `jobs` in a real worker process and wait until each has finished.
+
+	The queue is shared by every site of the bench, so another worker may take a job first: wait for
+	the jobs themselves, not just for this worker.
+	"""
 	subprocess.run(
 		bench_command("worker", "--queue", queue, "--burst"),
 		cwd=os.path.abspath(frappe.local.sites_path),
@@ -144,3 +148,8 @@ def run_burst_worker(queue="short"):
 		timeout=300,
 		stdout=subprocess.DEVNULL,
 	)
+	deadline = time.monotonic() + 60
+	while not all(job.get_status(refresh=True) in ("finished", "failed") for job in jobs):
+		if time.monotonic() > deadline:
+			raise TimeoutError("The background jobs did not finish")
+		time.sleep(0.2)

@@ -25,7 +25,7 @@ from sms_log_app.tests.utils import (
 	configure_sms_settings,
 	delete_logs,
 	free_port,
-	run_burst_worker,
+	run_jobs,
 	set_limits,
 	set_site_country,
 )
@@ -333,14 +333,14 @@ class TestNotificationAndOTP(SMSLogTestCase):
 
 	def test_a_job_that_calls_send_request_itself_is_logged_masked(self):
 		with committed_sms_settings(self.gateway):
-			frappe.enqueue(
+			job = frappe.enqueue(
 				sms_settings.send_request,
 				queue="short",
 				gateway_url=self.gateway.url,
 				params={"text": "Your verification code is 424242", "to": N2},
 			)
 			frappe.db.commit()
-			run_burst_worker("short")
+			run_jobs(job)
 
 		self.assertEqual(self.gateway.received_numbers(), [N2])
 		logs = committed_logs(sent_to=N2, sender_name="Two-Factor Authentication")
@@ -393,13 +393,13 @@ class TestEntryPoints(SMSLogTestCase):
 
 	def test_background_job(self):
 		with committed_sms_settings(self.gateway):
-			frappe.enqueue(
+			job = frappe.enqueue(
 				"frappe.core.doctype.sms_settings.sms_settings.send_sms",
 				queue="short",
 				receiver_list=[N1, N2],
 				msg=self.message,
 			)
 			frappe.db.commit()
-			run_burst_worker("short")
+			run_jobs(job)
 		log = self.the_log()
 		self.assertEqual((log.sender_name, log.noofsent_sms), ("Background Job", 2))

@@ -250,6 +250,20 @@ class TestPermissions(ServedSiteTestCase):
 		self.assertEqual(response.status_code, 200, response.text)
 		self.assertEqual(response.json()["message"]["values"][0][0], self.log_name)
 
+	def test_only_system_manager_resends(self):
+		for who in self.auth:
+			with self.subTest(who=who):
+				response = self.request(
+					who, "POST", "/api/method/sms_log_app.resend.resend", data={"name": self.log_name}
+				)
+				if who.removesuffix(" (session)") in READERS:
+					# allowed, but that SMS reached everyone: a clear refusal, and nothing sent
+					self.assertEqual(response.status_code, 417, response.text[:300])
+					self.assertIn("nobody to resend to", response.text)
+				else:
+					self.assertEqual(response.status_code, 403, response.text[:300])
+		self.assertEqual(committed_logs(resent_from=self.log_name), [])
+
 	def test_nobody_writes(self):
 		for who in self.auth:
 			with self.subTest(who=who):
