@@ -146,7 +146,7 @@ def run_jobs(*jobs, queue="short"):
 		cwd=os.path.abspath(frappe.local.sites_path),
 		check=True,
 		timeout=300,
-		stdout=subprocess.DEVNULL,
+		capture_output=True,  # a job that fails on purpose prints its traceback
 	)
 	deadline = time.monotonic() + 60
 	while not all(job.get_status(refresh=True) in ("finished", "failed") for job in jobs):

@@ -13,7 +13,14 @@ from sms_log_app import capture
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
 from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
-from sms_log_app.tests.utils import committed_logs, delete_logs, set_limits
+from sms_log_app.tests.utils import (
+	committed_logs,
+	committed_sms_settings,
+	delete_logs,
+	run_jobs,
+	served_site,
+	set_limits,
+)
 
 
 class TestGatewayFaults(SMSLogTestCase):
@@ -164,3 +171,65 @@ class TestRetention(SMSLogTestCase):
 		settings.logs_to_clear = [row for row in settings.logs_to_clear if row.ref_doctype != "SMS Log"]
 		settings.save()
 		self.assertIn(("SMS Log", 365), [(row.ref_doctype, row.days) for row in settings.logs_to_clear])
+
+
+class TestDurability(SMSLogTestCase):
+	"""An SMS cannot be taken back, so its log outlives whatever fails after it was sent."""
+
+	def setUp(self):
+		super().setUp()
+		# A new Contact's SMS Notification texts its mobile; then another Notification fails, and with
+		# it the insert, after the SMS went out. Notifications run newest first.
+		for name, condition in (("fails", "not doc.phone_nos or 1 / 0"), ("texts", None)):
+			frappe.get_doc(
+				{
+					"doctype": "Notification",
+					"name": f"{self.message} {name}",
+					"subject": "SMS durability test",
+					"document_type": "Contact",
+					"event": "New",
+					"channel": "SMS",
+					"condition": condition,
+					"message": self.message,
+					"recipients": [{"receiver_by_document_field": "mobile_no"}],
+				}
+			).insert()
+		self.contact = {"doctype": "Contact", "first_name": self.message[-10:], "mobile_no": N1}
+		self.contact["phone_nos"] = [{"phone": N1, "is_primary_mobile_no": 1}]
+
+		self.api_key = f"{frappe.generate_hash(length=15)}:{frappe.generate_hash(length=15)}"
+		api_key, api_secret = self.api_key.split(":")
+		admin = frappe.get_doc("User", "Administrator")
+		admin.api_key, admin.api_secret = api_key, api_secret
+		admin.save()
+
+	def tearDown(self):
+		frappe.db.rollback()
+		frappe.db.delete("Notification", {"name": ("like", f"{self.message}%")})
+		frappe.db.set_value("User", "Administrator", "api_key", None)
+		frappe.db.commit()
+
+	def contact_saved(self):
+		frappe.db.rollback()
+		return frappe.db.exists("Contact", {"first_name": self.message[-10:]})
+
+	def test_a_failing_insert_in_a_request(self):
+		with committed_sms_settings(self.gateway), served_site(workers=1) as site:
+			response = site.request(
+				"POST",
+				"/api/resource/Contact",
+				json=self.contact,
+				headers={"Authorization": f"token {self.api_key}"},
+			)
+		self.assertEqual(response.status_code, 417, response.text[:300])
+		self.assertFalse(self.contact_saved())
+		self.assertEqual(self.the_log().sent_to, N1)
+
+	def test_a_failing_background_job(self):
+		with committed_sms_settings(self.gateway):
+			job = frappe.enqueue("frappe.client.insert", queue="short", doc=self.contact)
+			frappe.db.commit()
+			run_jobs(job)
+		self.assertEqual(job.get_status(refresh=True), "failed")
+		self.assertFalse(self.contact_saved())
+		self.assertEqual(self.the_log().sent_to, N1)
