@@ -10,11 +10,12 @@ from frappe.utils import getdate, now_datetime
 
 from sms_log_app.segments import count_segments
 from sms_log_app.status import log_status
+from sms_log_app.verbatim import VerbatimFieldsAsText
 
 CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
 
 
-class SMSLog(Document):
+class SMSLog(VerbatimFieldsAsText, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

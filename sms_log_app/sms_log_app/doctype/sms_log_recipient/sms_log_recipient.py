@@ -3,8 +3,10 @@
 
 from frappe.model.document import Document
 
+from sms_log_app.verbatim import VerbatimFieldsAsText
 
-class SMSLogRecipient(Document):
+
+class SMSLogRecipient(VerbatimFieldsAsText, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -29,5 +31,3 @@ class SMSLogRecipient(Document):
 		parenttype: DF.Data
 		status: DF.Literal["Sent", "Failed"]
 	# end: auto-generated types
-
-	pass
