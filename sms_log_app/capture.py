@@ -51,18 +51,30 @@ class TooManyRecipients(frappe.ValidationError):
 
 
 def install():
-	"""Wrap Frappe's SMS send functions. Calling it again changes nothing."""
-	for module, name, replacement, whitelisted in (
-		(sms_settings, "send_sms", send_sms, True),
-		(sms_settings, "send_via_gateway", send_via_gateway, False),
-		(sms_settings, "send_request", send_request, False),
-		(twofactor, "send_token_via_sms", send_token_via_sms, False),
+	"""Wrap Frappe's SMS send functions. Calling it again changes nothing.
+
+	Where Frappe already hands sending over to the `send_sms` and `send_token_via_sms` hooks
+	(frappe/frappe#33444, after v15.55.1), hooks.py registers this module's functions there instead.
+	"""
+	sms_hook = framework_calls_hook(sms_settings.send_sms, "send_sms")
+	otp_hook = framework_calls_hook(twofactor.send_token_via_sms, "send_token_via_sms")
+	for module, name, replacement, whitelisted, hooked in (
+		(sms_settings, "send_sms", send_sms, True, sms_hook),
+		(sms_settings, "send_via_gateway", send_via_gateway, False, sms_hook),
+		(sms_settings, "send_request", send_request, False, False),
+		(twofactor, "send_token_via_sms", send_token_via_sms, False, otp_hook),
 	):
 		original = getattr(module, name)
-		if getattr(original, "_sms_log_original", None):
+		if hooked or getattr(original, "_sms_log_original", None):
 			continue
 		wrapper = _wrap(original, replacement)
 		setattr(module, name, frappe.whitelist()(wrapper) if whitelisted else wrapper)
+
+
+def framework_calls_hook(function, hook: str) -> bool:
+	"""Whether Frappe's `function` looks up the hook named `hook` (the feature, not a version)."""
+	code = getattr(function, "_sms_log_original", function).__code__
+	return "get_hooks" in code.co_names and hook in code.co_consts
 
 
 def _wrap(original, replacement):

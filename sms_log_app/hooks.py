@@ -12,7 +12,10 @@ before_install = "sms_log_app.install.before_install"
 
 # SMS capture
 # -----------
-# Frappe v15 has no SMS hook, so the SMS Settings send functions are wrapped in each process.
+# Frappe releases after v15.55.1 hand sending over to these hooks (the last registered one runs).
+send_sms = "sms_log_app.capture.send_sms"
+send_token_via_sms = "sms_log_app.capture.send_token_via_sms"
+# Older ones, v15.55.1 included, have no such hook: the send functions are wrapped in each process.
 # Bench CLI processes do it when they import the app; web workers and job workers need these.
 before_request = ["sms_log_app.capture.install"]
 before_job = ["sms_log_app.capture.install"]

@@ -190,6 +190,15 @@ class TestCapture(SMSLogTestCase):
 		self.assertIn("2 SMS sent, 1 failed", shown)
 		self.assertIn("HTTP 400 Bad Request", shown)
 
+	def test_v15_55_has_no_sms_hooks_so_the_functions_are_wrapped(self):
+		self.assertFalse(capture.framework_calls_hook(sms_settings.send_sms, "send_sms"))
+		self.assertFalse(capture.framework_calls_hook(twofactor.send_token_via_sms, "send_token_via_sms"))
+		self.assertTrue(sms_settings.send_sms._sms_log_original)
+		self.assertTrue(twofactor.send_token_via_sms._sms_log_original)
+		# where Frappe has the hooks, it calls these with the arguments of its own send_sms
+		self.assertEqual(frappe.get_hooks("send_sms")[-1], "sms_log_app.capture.send_sms")
+		self.assertEqual(frappe.get_hooks("send_token_via_sms")[-1], "sms_log_app.capture.send_token_via_sms")
+
 	def test_installing_twice_changes_nothing(self):
 		wrapped = sms_settings.send_sms
 		capture.install()
