@@ -13,6 +13,7 @@ A bench serves many sites from the same processes, so each wrapper checks on eve
 current site has this app installed, and calls the original function everywhere else.
 """
 
+import dataclasses
 import functools
 import json
 from contextlib import contextmanager
@@ -134,7 +135,9 @@ def send_token_via_sms(otpsecret, token=None, phone_no=None):
 	if not phone_no or not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		return False
 	message = OTP_MESSAGE + pyotp.HOTP(otpsecret).at(int(token))
-	(outcome,) = deliver(gateway_config(get_settings().gateway_timeout), [phone_no], message)
+	(outcome,) = _with_message_ids(
+		deliver(gateway_config(get_settings().gateway_timeout), [phone_no], message)
+	)
 	_log(mask_codes(message), [_masked(outcome)], sender_name=OTP_SENDER)
 	return outcome.accepted
 
@@ -146,7 +149,7 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 	(0 when there was no answer) instead of raising, so that no traceback carries a code into the
 	Error Log.
 	"""
-	settings = frappe.get_cached_doc("SMS Settings")
+	settings = frappe.get_doc("SMS Settings")
 	params = dict(params)
 	number = str(params.pop(settings.receiver_parameter, ""))
 	message = str(params.pop(settings.message_parameter, ""))
@@ -160,7 +163,7 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 		use_json=bool(use_json),
 		timeout=get_settings().gateway_timeout,
 	)
-	(outcome,) = deliver(config, [number], message)
+	(outcome,) = _with_message_ids(deliver(config, [number], message))
 	sender = OTP_SENDER if message.startswith(OTP_MESSAGE) else None
 	_log(mask_codes(message), [_masked(outcome)], sender_name=sender)
 	return outcome.http_status or 0
@@ -168,13 +171,22 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 
 def _masked(outcome: Outcome) -> Outcome:
 	"""The outcome with codes masked in what the gateway answered (some gateways echo the text)."""
-	return Outcome(
-		outcome.number,
-		outcome.accepted,
-		outcome.http_status,
-		mask_codes(outcome.error) if outcome.error else None,
-		mask_codes(outcome.response) if outcome.response else None,
+	return dataclasses.replace(
+		outcome,
+		error=mask_codes(outcome.error) if outcome.error else None,
+		response=mask_codes(outcome.response) if outcome.response else None,
 	)
+
+
+def _with_message_ids(outcomes: list[Outcome]) -> list[Outcome]:
+	"""Read the gateway's id of each accepted SMS from its answer, as SMS Log Settings say."""
+	settings = get_settings()
+	for outcome in outcomes:
+		if outcome.accepted:
+			outcome.message_id = extract_message_id(
+				outcome.response, settings.message_id_source, settings.message_id_pattern
+			)
+	return outcomes
 
 
 def send_and_log(
@@ -194,8 +206,8 @@ def send_and_log(
 			),
 			TooManyRecipients,
 		)
-	outcomes = deliver(
-		gateway_config(settings.gateway_timeout), numbers, message, deadline=settings.send_deadline
+	outcomes = _with_message_ids(
+		deliver(gateway_config(settings.gateway_timeout), numbers, message, deadline=settings.send_deadline)
 	)
 	log_name = _log(message, outcomes, sender_name=sender_name, log_fields=log_fields)
 	if success_msg:
@@ -206,12 +218,6 @@ def send_and_log(
 def _log(
 	message: str, outcomes: list[Outcome], sender_name: str | None, log_fields: dict | None = None
 ) -> str | None:
-	settings = get_settings()
-	for outcome in outcomes:
-		if outcome.accepted:
-			outcome.message_id = extract_message_id(
-				outcome.response, settings.message_id_source, settings.message_id_pattern
-			)
 	return log_writer.write_log(
 		message=message,
 		outcomes=outcomes,
