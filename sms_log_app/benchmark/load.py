@@ -19,7 +19,7 @@ import frappe
 
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.tests.gateway_stub import GatewayStub
-from sms_log_app.tests.utils import committed_sms_settings, delete_logs, served_site
+from sms_log_app.tests.utils import api_token, committed_sms_settings, delete_logs, make_user, served_site
 
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
 MESSAGE_PREFIX = "Load test"
@@ -97,20 +97,9 @@ def table(planned, results, wall, concurrency, workers, found) -> str:
 
 def make_api_user() -> tuple[str, dict]:
 	"""A temporary System Manager and the Authorization header of its API key."""
-	api_key, api_secret = frappe.generate_hash(length=15), frappe.generate_hash(length=15)
-	user = frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": f"sms-log-load-{frappe.generate_hash(length=8)}@example.com",
-			"first_name": "SMS Log Load Test",
-			"send_welcome_email": 0,
-			"api_key": api_key,
-			"api_secret": api_secret,
-		}
-	)
-	user.append_roles("System Manager")
-	user.insert(ignore_permissions=True)
-	return user.name, {"Authorization": f"token {api_key}:{api_secret}"}
+	email = f"sms-log-load-{frappe.generate_hash(length=8)}@example.com"
+	make_user(email, ["System Manager"])
+	return email, api_token(email)
 
 
 def remove(batch: str, user: str):

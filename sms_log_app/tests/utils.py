@@ -10,11 +10,13 @@ import time
 
 import frappe
 import requests
+from frappe.utils.password import update_password
 
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS as DEFAULT_LIMITS
 
 SETTINGS_FIELDS = ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
+PASSWORD = "Sms-Log-Test-Password-1"
 
 
 def configure_sms_settings(gateway, *, use_post=False, static=None, headers=None):
@@ -82,6 +84,28 @@ def delete_logs(**filters):
 		if names:
 			frappe.db.delete("SMS Log Recipient", {"parent": ("in", names)})
 			frappe.db.delete("SMS Log", {"name": ("in", names)})
+
+
+def make_user(email, roles):
+	"""A user with `roles` and the password PASSWORD, made anew."""
+	if frappe.db.exists("User", email):
+		frappe.delete_doc("User", email, force=True)
+	user = frappe.get_doc(
+		{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+	)
+	user.append_roles(*roles)
+	user.insert()
+	update_password(email, PASSWORD)
+	return user
+
+
+def api_token(user):
+	"""A new API key for `user`, as the Authorization header that uses it."""
+	api_key, api_secret = frappe.generate_hash(length=15), frappe.generate_hash(length=15)
+	user = frappe.get_doc("User", user)
+	user.api_key, user.api_secret = api_key, api_secret
+	user.save()
+	return {"Authorization": f"token {api_key}:{api_secret}"}
 
 
 def free_port() -> int:

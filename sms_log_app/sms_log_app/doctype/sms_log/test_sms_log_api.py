@@ -10,37 +10,23 @@ from contextlib import ExitStack
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils.password import update_password
 
 from sms_log_app.tests.gateway_stub import GatewayStub
-from sms_log_app.tests.utils import committed_logs, committed_sms_settings, delete_logs, served_site
+from sms_log_app.tests.utils import (
+	PASSWORD,
+	api_token,
+	committed_logs,
+	committed_sms_settings,
+	delete_logs,
+	make_user,
+	served_site,
+)
 
 SYSTEM_MANAGER = "sms-log-manager@example.com"
 DESK_USER = "sms-log-desk-user@example.com"
 CUSTOM_ROLE_USER = "sms-log-auditor@example.com"
 CUSTOM_ROLE = "SMS Log Test Auditor"
-PASSWORD = "Sms-Log-Test-Password-1"
 READERS = ("System Manager", "Administrator")
-
-
-def make_user(email, roles):
-	if frappe.db.exists("User", email):
-		frappe.delete_doc("User", email, force=True)
-	user = frappe.get_doc(
-		{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-	)
-	user.append_roles(*roles)
-	user.insert()
-	update_password(email, PASSWORD)
-	return user
-
-
-def api_token(user):
-	api_key, api_secret = frappe.generate_hash(length=15), frappe.generate_hash(length=15)
-	user = frappe.get_doc("User", user)
-	user.api_key, user.api_secret = api_key, api_secret
-	user.save()
-	return {"Authorization": f"token {api_key}:{api_secret}"}
 
 
 class ServedSiteTestCase(FrappeTestCase):

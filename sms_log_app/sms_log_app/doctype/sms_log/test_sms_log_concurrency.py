@@ -17,13 +17,14 @@ from frappe.tests.utils import FrappeTestCase
 from rq.job import JobStatus
 
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log_api import api_token, make_user
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
+	api_token,
 	bench_command,
 	committed_logs,
 	committed_sms_settings,
 	delete_logs,
+	make_user,
 	served_site,
 )
 
