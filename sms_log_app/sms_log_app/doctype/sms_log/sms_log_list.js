@@ -1,10 +1,118 @@
 // Copyright (c) 2026, Dafater and contributors
 // For license information, please see license.txt
 
+const SMS_LOG_EXCERPT_LENGTH = 80;
+
+// The message, the numbers, the sender name and the gateway's answers are kept exactly as sent
+// (ignore_xss_filter), so Desk must show them as text wherever it formats them: the form, the
+// recipients table and Report Builder.
+for (const doctype of ["SMS Log", "SMS Log Recipient"]) {
+	for (const df of Object.values(frappe.meta.docfield_map[doctype] || {})) {
+		if (df.ignore_xss_filter) {
+			df.formatter = df.fieldtype === "Data" ? data_as_text : text_as_text;
+		}
+	}
+}
+
+function data_as_text(value) {
+	// A Data field's form control escapes its value before formatting it; a table cell does not.
+	return frappe.utils.escape_html(
+		frappe.utils.unescape_html(value == null ? "" : String(value))
+	);
+}
+
+function text_as_text(value) {
+	// Frappe's Text formatter has already turned each newline into <br>: keep that one tag.
+	return frappe.utils
+		.escape_html(value == null ? "" : String(value))
+		.replace(/&lt;br&gt;/g, "<br>");
+}
+
 frappe.listview_settings["SMS Log"] = {
-	add_fields: ["status"],
+	add_fields: ["status", "noofrequested_sms", "noofsent_sms"],
+
 	get_indicator(doc) {
-		const colors = { Sent: "green", "Partially Sent": "orange", Failed: "red" };
+		const colors = {
+			Sent: "blue",
+			"Partially Sent": "orange",
+			Failed: "red",
+			Delivered: "green",
+			"Partially Delivered": "yellow",
+			Undelivered: "red",
+		};
 		return [__(doc.status), colors[doc.status] || "gray", "status,=," + doc.status];
 	},
+
+	formatters: {
+		message(value) {
+			const text = (value || "").replace(/\s+/g, " ").trim();
+			const excerpt =
+				text.length > SMS_LOG_EXCERPT_LENGTH
+					? text.slice(0, SMS_LOG_EXCERPT_LENGTH) + "…"
+					: text;
+			return `<span class="ellipsis" title="${frappe.utils.escape_html(
+				text
+			)}">${frappe.utils.escape_html(excerpt)}</span>`;
+		},
+		requested_numbers(value, df, doc) {
+			const numbers = (value || "").split("\n").filter(Boolean);
+			let summary = numbers[0] || "";
+			if (numbers.length > 1) {
+				summary += " " + __("and {0} more", [numbers.length - 1]);
+			}
+			if (doc.noofsent_sms < doc.noofrequested_sms) {
+				summary +=
+					" · " + __("{0} of {1} sent", [doc.noofsent_sms, doc.noofrequested_sms]);
+			}
+			return `<span class="ellipsis" title="${frappe.utils.escape_html(
+				numbers.join(", ")
+			)}">${frappe.utils.escape_html(summary)}</span>`;
+		},
+	},
+
+	onload(listview) {
+		add_phone_number_search(listview);
+	},
 };
+
+// A box beside the standard filters that finds the logs sent to a number, however it is typed:
+// the server reads it as SMS Log Recipient.normalized_number stores it (E.164).
+function add_phone_number_search(listview) {
+	const control = frappe.ui.form.make_control({
+		df: {
+			fieldtype: "Data",
+			fieldname: "sms_log_phone_number",
+			label: __("Phone Number"),
+			placeholder: __("Phone Number"),
+			input_class: "input-xs",
+			change() {
+				apply_phone_number_filter(listview, control.get_value());
+			},
+		},
+		parent: listview.filter_area.standard_filters_wrapper,
+		only_input: true,
+	});
+	control.refresh();
+	$(control.wrapper)
+		.addClass("col-md-2 sms-log-phone-search")
+		.attr("title", __("Find the logs sent to a phone number, in any format"));
+	control.$input.attr("placeholder", __("Phone Number"));
+}
+
+async function apply_phone_number_filter(listview, number) {
+	const filter_area = listview.filter_area;
+	if (filter_area.filter_list.get_filter("normalized_number")) {
+		await filter_area.remove("normalized_number");
+	}
+	if (!number) return;
+
+	const e164 = await frappe.xcall("sms_log_app.phone_search.normalize_number", { number });
+	if (!e164) {
+		frappe.show_alert({
+			message: __("{0} is not a phone number", [frappe.utils.escape_html(number)]),
+			indicator: "orange",
+		});
+		return;
+	}
+	await filter_area.add([["SMS Log Recipient", "normalized_number", "=", e164]]);
+}

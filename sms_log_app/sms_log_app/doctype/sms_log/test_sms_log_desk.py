@@ -1,0 +1,110 @@
+# Copyright (c) 2026, Dafater and contributors
+# For license information, please see license.txt
+
+"""Server pieces of the Desk views: the search by phone number and the workspace's number cards."""
+
+import frappe
+from frappe.query_builder.functions import Sum
+
+from sms_log_app import capture, number_cards
+from sms_log_app.log_writer import separate_connection
+from sms_log_app.phone_search import normalize_number
+from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
+
+PLAIN_USER = "sms-log-desk-plain@example.com"
+
+
+def as_plain_user(test):
+	"""Run the rest of `test` as a Desk user who may not read SMS Logs (made in its transaction)."""
+	if not frappe.db.exists("User", PLAIN_USER):
+		user = frappe.get_doc({"doctype": "User", "email": PLAIN_USER, "first_name": "Plain"})
+		user.append_roles("Blogger")
+		user.flags.no_welcome_mail = True
+		user.insert()
+	test.addCleanup(frappe.set_user, "Administrator")
+	frappe.set_user(PLAIN_USER)
+
+
+class TestPhoneSearch(SMSLogTestCase):
+	def test_every_way_of_typing_a_number_finds_the_same_logs(self):
+		capture.send_and_log(["0500000001"], self.message)
+		capture.send_and_log(["966500000001", N2], self.message)
+
+		for typed in ("0500000001", "+966 50 000 0001", "966500000001", "+966500000001", "00966500000001"):
+			with self.subTest(typed=typed):
+				e164 = normalize_number(typed)
+				self.assertEqual(e164, N1)
+				with separate_connection():
+					found = frappe.get_list(
+						"SMS Log",
+						filters=[
+							["message", "=", self.message],
+							["SMS Log Recipient", "normalized_number", "=", e164],
+						],
+						pluck="name",
+						distinct=True,
+					)
+				self.assertEqual(len(found), 2)
+
+	def test_text_that_is_not_a_number(self):
+		for typed in ("", "hello", "<img src=x onerror=alert(1)>"):
+			with self.subTest(typed=typed):
+				self.assertIsNone(normalize_number(typed))
+
+	def test_only_who_reads_sms_logs_may_search(self):
+		as_plain_user(self)
+		with self.assertRaises(frappe.PermissionError):
+			normalize_number("0500000001")
+
+
+class TestNumberCards(SMSLogTestCase):
+	def cards(self) -> dict:
+		with separate_connection():
+			return {
+				"sent": number_cards.sent_today()["value"],
+				"failed": number_cards.failed_today()["value"],
+				"rate": number_cards.delivery_rate(),
+			}
+
+	def test_today_counts_recipients_and_the_rate_is_sent_over_requested(self):
+		before = self.cards()
+		self.gateway.behaviours[N3] = "reject"
+		capture.send_and_log([N1, N2, N3], self.message)
+		after = self.cards()
+
+		self.assertEqual(after["sent"] - before["sent"], 2)
+		self.assertEqual(after["failed"] - before["failed"], 1)
+
+		rate = after["rate"]
+		self.assertEqual(rate["fieldtype"], "Percent")
+		self.assertEqual(rate["route"], ["List", "SMS Log"])
+		log = frappe.qb.DocType("SMS Log")
+		with separate_connection():
+			sent, requested = (
+				frappe.qb.from_(log)
+				.select(Sum(log.noofsent_sms), Sum(log.noofrequested_sms))
+				.where(log.sent_on >= rate["route_options"]["sent_on"][1])
+				.run()[0]
+			)
+		self.assertAlmostEqual(rate["value"], round(100 * float(sent) / float(requested), 1))
+
+	def test_cards_are_installed_with_the_workspace(self):
+		workspace = frappe.get_doc("Workspace", "SMS Logs")
+		self.assertEqual(
+			{c.number_card_name for c in workspace.number_cards},
+			{"SMS Sent Today", "SMS Failed Today", "SMS Delivery Rate (30 Days)"},
+		)
+		self.assertEqual([c.chart_name for c in workspace.charts], ["SMS Daily Volume by Status"])
+		self.assertEqual(
+			{(s.type, s.link_to) for s in workspace.shortcuts},
+			{("DocType", "SMS Log"), ("Report", "SMS Delivery Summary"), ("DocType", "SMS Log Settings")},
+		)
+		for card in workspace.number_cards:
+			method = frappe.db.get_value("Number Card", card.number_card_name, "method")
+			self.assertIn("value", frappe.get_attr(method)())
+
+	def test_only_who_reads_sms_logs_sees_the_figures(self):
+		as_plain_user(self)
+		for card in (number_cards.sent_today, number_cards.failed_today, number_cards.delivery_rate):
+			with self.subTest(card=card.__name__), self.assertRaises(frappe.PermissionError):
+				card()

@@ -1,0 +1,47 @@
+// Copyright (c) 2026, Dafater and contributors
+// For license information, please see license.txt
+
+frappe.query_reports["SMS Delivery Summary"] = {
+	filters: [
+		{
+			fieldname: "from_date",
+			label: __("From Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.add_days(frappe.datetime.get_today(), -29),
+			reqd: 1,
+		},
+		{
+			fieldname: "to_date",
+			label: __("To Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.get_today(),
+			reqd: 1,
+		},
+		{
+			fieldname: "sender",
+			label: __("Sender Name"),
+			fieldtype: "Data",
+		},
+		{
+			fieldname: "status",
+			label: __("Status"),
+			fieldtype: "Select",
+			options: [
+				"",
+				"Sent",
+				"Partially Sent",
+				"Failed",
+				"Delivered",
+				"Partially Delivered",
+				"Undelivered",
+			],
+		},
+	],
+	formatter(value, row, column, data, default_formatter) {
+		// Anyone who may send an SMS chooses its sender name: show it as text, never as HTML.
+		if (column.fieldname === "sender_name" && typeof value === "string") {
+			value = frappe.utils.escape_html(value);
+		}
+		return default_formatter(value, row, column, data);
+	},
+};
