@@ -56,6 +56,29 @@ class SMSLogTestCase(FrappeTestCase):
 	def send(self, numbers, message=None, **kwargs):
 		return sms_settings.send_sms(numbers, message or self.message, **kwargs)
 
+	def sms_notification(self, message, name="texts", condition=None):
+		"""A Notification that texts the mobile of each new Contact."""
+		return frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": f"{self.message} {name}",
+				"subject": "SMS test",
+				"document_type": "Contact",
+				"event": "New",
+				"channel": "SMS",
+				"condition": condition,
+				"message": message,
+				"recipients": [{"receiver_by_document_field": "mobile_no"}],
+			}
+		).insert()
+
+	def contact(self, first_name, mobile):
+		return {
+			"doctype": "Contact",
+			"first_name": first_name,
+			"phone_nos": [{"phone": mobile, "is_primary_mobile_no": 1}],
+		}
+
 	def the_log(self, message=None):
 		logs = committed_logs(message=message or self.message)
 		self.assertEqual(len(logs), 1, "exactly one SMS Log per send_sms call")
@@ -260,25 +283,8 @@ class TestStockPathWhereTheAppIsNotInstalled(SMSLogTestCase):
 
 class TestNotificationAndOTP(SMSLogTestCase):
 	def test_notification_records_itself_and_its_document(self):
-		notification = frappe.get_doc(
-			{
-				"doctype": "Notification",
-				"name": f"SMS test {self.message}",
-				"subject": "SMS test",
-				"document_type": "Contact",
-				"event": "New",
-				"channel": "SMS",
-				"message": self.message + " for {{ doc.first_name }}",
-				"recipients": [{"receiver_by_document_field": "mobile_no"}],
-			}
-		).insert()
-		contact = frappe.get_doc(
-			{
-				"doctype": "Contact",
-				"first_name": "Noura",
-				"phone_nos": [{"phone": N1, "is_primary_mobile_no": 1}],
-			}
-		).insert()
+		notification = self.sms_notification(self.message + " for {{ doc.first_name }}")
+		contact = frappe.get_doc(self.contact("Noura", N1)).insert()
 
 		log = self.the_log(self.message + " for Noura")
 		self.assertEqual((log.reference_doctype, log.reference_name), ("Contact", contact.name))
@@ -286,26 +292,9 @@ class TestNotificationAndOTP(SMSLogTestCase):
 		self.assertEqual(log.sent_to, N1)
 
 	def test_notification_sms_survives_a_failing_save(self):
-		frappe.get_doc(
-			{
-				"doctype": "Notification",
-				"name": f"SMS test {self.message}",
-				"subject": "SMS test",
-				"document_type": "Contact",
-				"event": "New",
-				"channel": "SMS",
-				"message": self.message,
-				"recipients": [{"receiver_by_document_field": "mobile_no"}],
-			}
-		).insert()
+		self.sms_notification(self.message)
 		frappe.db.savepoint("before_contact")
-		frappe.get_doc(
-			{
-				"doctype": "Contact",
-				"first_name": "Omar",
-				"phone_nos": [{"phone": N2, "is_primary_mobile_no": 1}],
-			}
-		).insert()
+		frappe.get_doc(self.contact("Omar", N2)).insert()
 		frappe.db.rollback(save_point="before_contact")  # the save failed after the SMS went out
 
 		self.assertFalse(frappe.db.exists("Contact", {"first_name": "Omar"}))

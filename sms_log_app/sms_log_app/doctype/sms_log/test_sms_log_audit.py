@@ -14,6 +14,7 @@ from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
 from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
 from sms_log_app.tests.utils import (
+	api_token,
 	committed_logs,
 	committed_sms_settings,
 	delete_logs,
@@ -180,28 +181,10 @@ class TestDurability(SMSLogTestCase):
 		super().setUp()
 		# A new Contact's SMS Notification texts its mobile; then another Notification fails, and with
 		# it the insert, after the SMS went out. Notifications run newest first.
-		for name, condition in (("fails", "not doc.phone_nos or 1 / 0"), ("texts", None)):
-			frappe.get_doc(
-				{
-					"doctype": "Notification",
-					"name": f"{self.message} {name}",
-					"subject": "SMS durability test",
-					"document_type": "Contact",
-					"event": "New",
-					"channel": "SMS",
-					"condition": condition,
-					"message": self.message,
-					"recipients": [{"receiver_by_document_field": "mobile_no"}],
-				}
-			).insert()
-		self.contact = {"doctype": "Contact", "first_name": self.message[-10:], "mobile_no": N1}
-		self.contact["phone_nos"] = [{"phone": N1, "is_primary_mobile_no": 1}]
-
-		self.api_key = f"{frappe.generate_hash(length=15)}:{frappe.generate_hash(length=15)}"
-		api_key, api_secret = self.api_key.split(":")
-		admin = frappe.get_doc("User", "Administrator")
-		admin.api_key, admin.api_secret = api_key, api_secret
-		admin.save()
+		self.sms_notification(self.message, name="fails", condition="not doc.phone_nos or 1 / 0")
+		self.sms_notification(self.message)
+		self.new_contact = self.contact(self.message[-10:], N1)
+		self.auth = api_token("Administrator")
 
 	def tearDown(self):
 		frappe.db.rollback()
@@ -218,8 +201,8 @@ class TestDurability(SMSLogTestCase):
 			response = site.request(
 				"POST",
 				"/api/resource/Contact",
-				json=self.contact,
-				headers={"Authorization": f"token {self.api_key}"},
+				json=self.new_contact,
+				headers=self.auth,
 			)
 		self.assertEqual(response.status_code, 417, response.text[:300])
 		self.assertFalse(self.contact_saved())
@@ -227,7 +210,7 @@ class TestDurability(SMSLogTestCase):
 
 	def test_a_failing_background_job(self):
 		with committed_sms_settings(self.gateway):
-			job = frappe.enqueue("frappe.client.insert", queue="short", doc=self.contact)
+			job = frappe.enqueue("frappe.client.insert", queue="short", doc=self.new_contact)
 			frappe.db.commit()
 			run_jobs(job)
 		self.assertEqual(job.get_status(refresh=True), "failed")
