@@ -30,6 +30,7 @@ function text_as_text(value) {
 
 frappe.listview_settings["SMS Log"] = {
 	add_fields: ["status", "noofrequested_sms", "noofsent_sms"],
+	hide_name_column: true,
 
 	get_indicator(doc) {
 		const colors = {

@@ -107,7 +107,7 @@ def get_chart(rows: list[frappe._dict], filters: frappe._dict) -> dict:
 		logs[getdate(row.sent_on), row.status] += row.logs
 	return {
 		"data": {
-			"labels": [formatdate(day) for day in days],
+			"labels": [formatdate(day, "d MMM") for day in days],
 			"datasets": [
 				{"name": _(status), "values": [logs[day, status] for day in days]} for status in STATUS_COLORS
 			],

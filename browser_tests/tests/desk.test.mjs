@@ -1,0 +1,357 @@
+// The SMS Log Desk, driven in Debian's Chromium against a site seeded by
+// sms_log_app.tests.seed_logs.seed. See README.md, "Browser tests".
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+
+import {
+	ARTIFACTS,
+	BASE_URL,
+	HOSTILE_MESSAGE,
+	HOSTILE_NUMBER,
+	HOSTILE_SENDER,
+	MANAGER,
+	PLAIN_USER,
+	SEARCHED_E164,
+	SEARCHED_LOCAL,
+	launch,
+	login,
+	open,
+	open_list,
+	set_language,
+	xcall,
+	xss_fired,
+} from "./helpers.mjs";
+
+mkdirSync(ARTIFACTS, { recursive: true });
+
+describe("SMS Log Desk", { concurrency: 1 }, () => {
+	let browser, page, hostile_log;
+	const shot = (name) => page.screenshot({ path: join(ARTIFACTS, name), fullPage: false });
+
+	before(async () => {
+		browser = await launch();
+		page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+	});
+
+	after(async () => {
+		// leave the manager in English for the next run, whatever happened
+		if (page) await set_language(page, MANAGER, "en").catch(() => {});
+		await browser?.close();
+	});
+
+	it("logs in as System Manager", async () => {
+		await login(page, MANAGER);
+		assert.equal(await xcall(page, "frappe.auth.get_logged_user"), MANAGER);
+		await set_language(page, MANAGER, "en"); // whatever an interrupted run left behind
+		await open(page, "/app");
+		await shot("01-login.png");
+		[hostile_log] = await page.evaluate(() =>
+			frappe.db.get_list("SMS Log", {
+				filters: { sender_name: ["like", "%Mallory%"] },
+				pluck: "name",
+			})
+		);
+		assert.ok(hostile_log, "the seed has a log carrying HTML and script");
+	});
+
+	it("lists the logs newest first with columns and status colours", async () => {
+		await open_list(page);
+		const headers = await page.locator(".list-row-head").innerText();
+		for (const label of ["Sender Name", "Status", "Sent At", "Message", "Requested Numbers"]) {
+			assert.match(headers, new RegExp(label));
+		}
+		const count = await page.locator(".list-count").innerText();
+		const total = Number(count.split(" of ")[1]);
+		assert.ok(total >= 300, `a few hundred logs are listed (${count})`);
+		const pills = await page
+			.locator(".list-row .indicator-pill")
+			.evaluateAll((els) => els.map((el) => [el.innerText.trim(), el.className]));
+		assert.ok(pills.some(([text, cls]) => text === "Sent" && cls.includes("blue")));
+		assert.ok(
+			pills.some(([text, cls]) => text === "Partially Sent" && cls.includes("orange"))
+		);
+		const sent_at = await page.evaluate(() =>
+			cur_list.data.map((d) => d.creation).filter(Boolean)
+		);
+		assert.deepEqual(sent_at, [...sent_at].sort().reverse(), "newest first");
+		await shot("02-list.png");
+	});
+
+	it("filters the list by status", async () => {
+		await page.selectOption(
+			".standard-filter-section select[data-fieldname=status]",
+			"Failed"
+		);
+		await page.waitForFunction(
+			() =>
+				cur_list.data.length > 0 &&
+				cur_list.data.every((d) => d.status === "Failed") &&
+				!cur_list.$result.find(".list-loading").is(":visible")
+		);
+		const statuses = await page
+			.locator(".list-row-container .list-row .indicator-pill")
+			.allInnerTexts();
+		assert.ok(statuses.length > 0);
+		assert.deepEqual(new Set(statuses.map((s) => s.trim())), new Set(["Failed"]));
+		await shot("03-list-status-failed.png");
+		await page.selectOption(".standard-filter-section select[data-fieldname=status]", "");
+	});
+
+	it("finds the logs of a number typed in local format", async () => {
+		const expected = await xcall(page, "frappe.client.get_count", {
+			doctype: "SMS Log",
+			filters: [["SMS Log Recipient", "normalized_number", "=", SEARCHED_E164]],
+		});
+		assert.ok(expected > 10, "the seed sent to the number in several formats");
+
+		await page.fill(".sms-log-phone-search input", SEARCHED_LOCAL);
+		await page.press(".sms-log-phone-search input", "Enter");
+		await page.waitForFunction(
+			(e164) =>
+				cur_list.filter_area
+					.get()
+					.some((f) => f[1] === "normalized_number" && f[3] === e164),
+			SEARCHED_E164
+		);
+		await page.waitForFunction(
+			(n) => $(".list-count").text().trim().endsWith(`of ${n}`),
+			expected
+		);
+		const numbers = await page.evaluate(() => cur_list.data.map((d) => d.requested_numbers));
+		for (const requested of numbers) {
+			assert.match(requested, /0500000001|966500000001|\+966 50 000 0001/);
+		}
+		await shot("04-list-search-local-number.png");
+		await page.fill(".sms-log-phone-search input", "");
+		await page.press(".sms-log-phone-search input", "Enter");
+	});
+
+	it("opens a log read-only, with its summary, message and recipients", async () => {
+		await open_list(page);
+		await page.locator(".list-row-container .list-row .list-subject a").nth(1).click();
+		await page.waitForSelector(".form-layout [data-fieldname=recipients] .grid-row");
+		const name = await page.evaluate(() => cur_frm.doc.name);
+		assert.match(page.url(), new RegExp(encodeURIComponent(name)));
+		assert.match(
+			await page.locator(".form-message").innerText(),
+			/recipients accepted by the gateway/
+		);
+		for (const field of ["status", "sent_at", "sender_name", "segments", "message"]) {
+			assert.ok(
+				await page
+					.locator(`.form-layout .frappe-control[data-fieldname=${field}]`)
+					.isVisible(),
+				`${field} is shown`
+			);
+		}
+		assert.equal(await page.locator(".page-actions .primary-action:visible").count(), 0);
+		await page.locator(".page-actions .menu-btn-group > button:visible").click();
+		const menu = await page
+			.locator(".page-actions .menu-btn-group .dropdown-menu.show")
+			.innerText();
+		for (const action of ["Duplicate", "Delete", "New SMS Log"]) {
+			assert.doesNotMatch(menu, new RegExp(action));
+		}
+		await page.keyboard.press("Escape");
+		const read_only = await page.evaluate(() =>
+			cur_frm.fields.every((f) => f.disp_status !== "Write")
+		);
+		assert.ok(read_only, "no field can be edited");
+		await shot("05-form.png");
+	});
+
+	it("runs the SMS Delivery Summary report with a date filter", async () => {
+		await open(page, "/app/query-report/SMS Delivery Summary");
+		await page.waitForSelector(".dt-row-0");
+		const from_date = await page.evaluate(() => {
+			const from_date = frappe.datetime.add_days(frappe.datetime.get_today(), -6);
+			frappe.query_report.set_filter_value("from_date", from_date);
+			return from_date;
+		});
+		await page.waitForFunction(
+			(from) =>
+				frappe.query_report.data?.length > 0 &&
+				frappe.query_report.get_filter_value("from_date") === from &&
+				frappe.query_report.data.every((row) => !row.sent_on || row.sent_on >= from),
+			from_date
+		);
+		const headers = await page.locator(".dt-header").innerText();
+		for (const label of [
+			"Sent On",
+			"Sender Name",
+			"Status",
+			"Requested",
+			"Sent",
+			"Failed",
+			"Segments",
+		]) {
+			assert.match(headers, new RegExp(label));
+		}
+		assert.match(await page.locator(".dt-footer").innerText(), /Total/);
+		assert.ok(await page.locator(".chart-container svg").first().isVisible(), "a chart");
+		await shot("06-report-last-7-days.png");
+	});
+
+	it("opens the SMS Logs workspace with its number cards, chart and shortcuts", async () => {
+		await open(page, "/app/sms-logs");
+		await page.waitForSelector(".number-widget-box .number");
+		await page.waitForFunction(
+			() => document.querySelectorAll(".number-widget-box .number").length === 3
+		);
+		const cards = await page
+			.locator(".number-widget-box")
+			.evaluateAll((boxes) =>
+				boxes.map((box) => [
+					box.querySelector(".widget-title").innerText.trim(),
+					box.querySelector(".number").innerText.trim(),
+				])
+			);
+		assert.equal(cards.length, 3);
+		assert.deepEqual(
+			cards.map(([title]) => title.toUpperCase()),
+			["SMS SENT TODAY", "SMS FAILED TODAY", "SMS DELIVERY RATE (30 DAYS)"]
+		);
+		assert.match(cards[0][1], /^\d+$/);
+		assert.match(cards[1][1], /^\d+$/);
+		assert.match(cards[2][1], /^[\d.]+%$/);
+		await page.waitForSelector(".widget.dashboard-widget-box .chart-container svg");
+		const shortcuts = await page.locator(".shortcut-widget-box").allInnerTexts();
+		assert.deepEqual(
+			shortcuts.map((s) => s.trim()),
+			["SMS Log", "SMS Delivery Summary", "SMS Log Settings"]
+		);
+		await shot("07-workspace.png");
+	});
+
+	describe("HTML and script sent in a message, a number and a sender name", () => {
+		const assert_literal = async (selector, literal) => {
+			assert.equal(await xss_fired(page), false, "no script ran");
+			const text = await page.locator(selector).innerText();
+			assert.ok(text.includes(literal), `"${literal}" is shown as text`);
+		};
+
+		it("is text in the list", async () => {
+			await open_list(page, "?sender_name=" + encodeURIComponent("%Mallory%"));
+			await page.waitForFunction(() => cur_list.data.length === 1);
+			await assert_literal(".list-row-container", HOSTILE_MESSAGE);
+			await assert_literal(".list-row-container", HOSTILE_NUMBER);
+			await assert_literal(".list-row-container", HOSTILE_SENDER);
+			await shot("08-hostile-list.png");
+		});
+
+		it("is text in the form", async () => {
+			await open(page, `/app/sms-log/${hostile_log}`);
+			await page.waitForSelector(".form-layout [data-fieldname=recipients] .grid-row");
+			await assert_literal(".form-layout", HOSTILE_MESSAGE);
+			await assert_literal(".form-layout", HOSTILE_NUMBER);
+			await assert_literal(".page-head", "Mallory");
+			await shot("09-hostile-form.png");
+		});
+
+		it("is text in the report", async () => {
+			await open(page, "/app/query-report/SMS Delivery Summary?sender=Mallory");
+			await page.waitForFunction(() => frappe.query_report.data?.length >= 1);
+			await assert_literal(".report-wrapper .dt-scrollable", HOSTILE_SENDER);
+			await shot("10-hostile-report.png");
+		});
+
+		it("is text in the print view", async () => {
+			await page.goto(
+				`${BASE_URL}/printview?doctype=SMS%20Log&name=${hostile_log}&format=Standard`
+			);
+			await page.waitForSelector(".print-format");
+			await assert_literal(".print-format", HOSTILE_MESSAGE);
+			await assert_literal(".print-format", HOSTILE_NUMBER);
+			await assert_literal(".print-format", HOSTILE_SENDER);
+			await shot("11-hostile-print.png");
+
+			await open(page, `/app/print/SMS Log/${hostile_log}`);
+			await page.waitForSelector(".print-preview-wrapper iframe, .print-format-container");
+			await page.waitForTimeout(1500);
+			assert.equal(await xss_fired(page), false, "no script ran in the Desk print preview");
+			await shot("12-hostile-print-preview.png");
+		});
+	});
+
+	describe("in Arabic", () => {
+		before(() => set_language(page, MANAGER, "ar"));
+
+		it("shows the list right to left, translated", async () => {
+			await open_list(page);
+			assert.equal(await page.getAttribute("html", "dir"), "rtl");
+			assert.match(await page.locator(".page-title").innerText(), /سجل الرسائل النصية/);
+			const headers = await page.locator(".list-row-head").innerText();
+			assert.match(headers, /اسم المرسل/);
+			const pills = await page.locator(".list-row .indicator-pill").allInnerTexts();
+			assert.ok(
+				pills.some((p) => p.trim() === "مُرسلة"),
+				"statuses are translated"
+			);
+			assert.ok(
+				await page
+					.locator(".sms-log-phone-search input[placeholder='رقم الهاتف']")
+					.isVisible()
+			);
+			await shot("13-arabic-list.png");
+		});
+
+		it("shows a log right to left, translated", async () => {
+			await page.locator(".list-row-container .list-row .list-subject a").nth(1).click();
+			await page.waitForSelector(".form-layout [data-fieldname=recipients] .grid-row");
+			const form = await page.locator(".form-layout").innerText();
+			for (const label of ["الحالة", "وقت الإرسال", "الرسالة", "المستلمون"]) {
+				assert.match(form, new RegExp(label));
+			}
+			assert.match(await page.locator(".form-message").innerText(), /قبلت البوابة/);
+			await shot("14-arabic-form.png");
+		});
+
+		it("shows the report and the workspace translated", async () => {
+			await open(page, "/app/query-report/SMS Delivery Summary");
+			await page.waitForSelector(".dt-row-0");
+			assert.match(await page.locator(".dt-header").innerText(), /اسم المرسل/);
+			await shot("15-arabic-report.png");
+
+			await open(page, "/app/sms-logs");
+			await page.waitForFunction(
+				() => document.querySelectorAll(".number-widget-box .number").length === 3
+			);
+			assert.match(
+				(await page.locator(".number-widget-box").allInnerTexts()).join(" "),
+				/الرسائل المُرسلة اليوم/
+			);
+			await shot("16-arabic-workspace.png");
+		});
+
+		after(() => set_language(page, MANAGER, "en"));
+	});
+
+	it("refuses SMS Logs to a plain Desk user", async () => {
+		const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+		const plain = await context.newPage();
+		try {
+			await login(plain, PLAIN_USER);
+			await open(plain, "/app/sms-log");
+			// Desk offers no SMS Log page to a user who may not read it
+			await plain.waitForFunction(() =>
+				/Page sms-log not found|not permitted/i.test(document.body.innerText)
+			);
+			assert.match(
+				await plain.locator("body").innerText(),
+				/Page sms-log not found|Not Permitted|Insufficient Permission/i
+			);
+			assert.equal(await plain.locator(".list-row-container .list-row").count(), 0);
+			const api = await plain.evaluate(() =>
+				fetch("/api/resource/SMS Log", { headers: { Accept: "application/json" } }).then(
+					(r) => r.status
+				)
+			);
+			assert.equal(api, 403);
+			await plain.screenshot({ path: join(ARTIFACTS, "17-plain-user-refused.png") });
+		} finally {
+			await context.close();
+		}
+	});
+});

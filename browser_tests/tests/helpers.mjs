@@ -1,0 +1,94 @@
+// Shared by the browser tests: where the site and Chromium are, the seeded users, and logging in.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+export const BASE_URL = process.env.SMS_LOG_BASE_URL || "http://127.0.0.1:8000";
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+export const ARTIFACTS =
+	process.env.SMS_LOG_ARTIFACTS ||
+	join(fileURLToPath(new URL("../..", import.meta.url)), "artifacts", "browser");
+
+// What sms_log_app.tests.seed_logs.seed creates.
+export const MANAGER = "sms.manager@example.com";
+export const PLAIN_USER = "sms.plain@example.com";
+export const PASSWORD = process.env.SMS_LOG_PASSWORD || "Desk-Seed-2026!";
+export const SEARCHED_LOCAL = "0500000001";
+export const SEARCHED_E164 = "+966500000001";
+export const HOSTILE_MESSAGE = "<img src=x onerror=window.__xss=1>";
+export const HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>";
+export const HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory";
+
+export function launch() {
+	return chromium.launch({
+		executablePath: CHROMIUM,
+		args: [
+			"--headless",
+			"--no-sandbox",
+			"--disable-gpu",
+			"--disable-quic",
+			"--no-first-run",
+			"--disable-background-networking",
+			"--disable-component-update",
+			"--disable-sync",
+		],
+	});
+}
+
+export async function open(page, path) {
+	await page.goto(BASE_URL + path);
+	await page.waitForFunction(() => window.frappe?.boot?.user);
+}
+
+export async function login(page, user) {
+	await page.goto(BASE_URL + "/login");
+	await page.fill("#login_email", user);
+	await page.fill("#login_password", PASSWORD);
+	await page.click(".btn-login");
+	await page.waitForURL(/\/app/);
+	await page.waitForFunction(() => window.frappe?.boot?.user);
+}
+
+// The SMS Log list with no filter left from an earlier visit (Desk remembers the last filters).
+export async function open_list(page, query = "") {
+	await open(page, "/app/sms-log" + query);
+	await page.waitForFunction(
+		() => window.cur_list?.doctype === "SMS Log" && cur_list.filter_area
+	);
+	if (!query) {
+		await page.evaluate(async () => {
+			await cur_list.filter_area.clear(false);
+			await cur_list.refresh();
+		});
+	}
+	await page.waitForFunction(
+		() => cur_list.data?.length > 0 && $(".list-row-container .list-row").length > 0
+	);
+}
+
+export function xcall(page, method, args = {}) {
+	return page.evaluate(([method, args]) => frappe.xcall(method, args), [method, args]);
+}
+
+export async function set_language(page, user, language) {
+	// Change it while no other request is running: one that began before the change could put the
+	// old language back into Frappe's document cache.
+	await open(page, "/app");
+	await page.waitForLoadState("networkidle");
+	await xcall(page, "frappe.client.set_value", {
+		doctype: "User",
+		name: user,
+		fieldname: "language",
+		value: language,
+	});
+}
+
+// Whether an injected handler ran in the page or in any of its frames (print previews are iframes).
+export async function xss_fired(page) {
+	for (const frame of page.frames()) {
+		const fired = await frame.evaluate(() => window.__xss !== undefined).catch(() => false);
+		if (fired) return true;
+	}
+	return false;
+}

@@ -1,0 +1,145 @@
+"""Realistic SMS Logs and two users for looking at the Desk views and for the browser tests.
+
+Run on a throwaway site:
+
+    bench --site <site> execute sms_log_app.tests.seed_logs.seed
+
+Every log goes through the real capture (`capture.send_and_log`) to a gateway stub on 127.0.0.1 that
+rejects some numbers, and is then dated back over the last 30 days. Running it again replaces the
+logs of the previous run (those of the senders below) instead of adding to them.
+"""
+
+import random
+
+import frappe
+from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
+from frappe.utils import add_to_date, getdate, now_datetime
+from frappe.utils.password import update_password
+
+from sms_log_app import capture
+from sms_log_app.tests.gateway_stub import GatewayStub
+from sms_log_app.tests.utils import committed_sms_settings, delete_logs, set_site_country
+
+MANAGER = "sms.manager@example.com"
+PLAIN_USER = "sms.plain@example.com"
+PASSWORD = "Desk-Seed-2026!"
+
+# The number the browser tests look up, written here in each of the ways people type it.
+SEARCHED_NUMBER = "+966500000001"
+SEARCHED_FORMS = ("0500000001", "+966500000001", "966500000001", "+966 50 000 0001")
+
+# HTML and script in the message, a number and the sender name: every view must show it as text.
+HOSTILE_MESSAGE = (
+	"<img src=x onerror=window.__xss=1> Your code is <b>1234</b> <script>window.__xss=2</script>"
+)
+HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>"
+HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory"
+
+SENDERS = ("Noura Al-Qahtani", "Collections Desk", "Clinic Reminders", "Support Team", "Scheduler")
+MESSAGES = (
+	"Dear customer, invoice {ref} of SAR {amount} is due on {date}. Thank you.",
+	"Your appointment is confirmed for {date} at 10:30. Reply STOP to opt out.",
+	"Your order {ref} has been shipped and will arrive within 2 days.",
+	"عميلنا العزيز، الفاتورة {ref} بمبلغ {amount} ريال مستحقة بتاريخ {date}. شكراً لكم.",
+	"تم تأكيد موعدك يوم {date} الساعة 10:30 صباحاً. للإلغاء أرسل إلغاء.",
+	"تم شحن طلبك {ref} وسيصل خلال يومين.",
+	"Reminder: your subscription renews on {date}. Questions? Call 920000000.",
+)
+GOOD_NUMBERS = [f"+96650{n:07d}" for n in range(2, 40)]
+REJECTED_NUMBERS = {"+966511111111": "reject", "+966522222222": "reject", "+966533333333": "error"}
+
+
+def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
+	"""Replace the seeded logs with `count` new ones spread over the last `days` days."""
+	rng = random.Random(rng_seed)
+	# past the setup wizard, as a Saudi site: national numbers are read as Saudi ones
+	setup_complete(
+		{"language": "English", "country": "Saudi Arabia", "timezone": "Asia/Riyadh", "currency": "SAR"}
+	)
+	set_site_country()
+	make_users()
+	references = make_references()
+	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER)))
+	frappe.db.commit()
+
+	with GatewayStub() as gateway, committed_sms_settings(gateway):
+		gateway.behaviours.update(REJECTED_NUMBERS)
+		for i in range(count):
+			# about a fifth of them today, the rest spread over the earlier days
+			age = 0 if i % 5 == 0 else rng.randrange(days)
+			sent_at = add_to_date(now_datetime(), days=-age, minutes=-rng.randrange(600) if age else -i)
+			send(rng, references, sent_at, searched=i % 12 == 0)
+		# the newest log carries HTML and script everywhere a user can put it
+		name = capture.send_and_log(
+			[HOSTILE_NUMBER, SEARCHED_NUMBER], HOSTILE_MESSAGE, sender_name=HOSTILE_SENDER
+		)
+		backdate(name, now_datetime())
+	frappe.db.commit()
+
+
+def send(rng: random.Random, references: list[tuple[str, str]], sent_at, searched: bool):
+	numbers = rng.sample(GOOD_NUMBERS, rng.choice((1, 1, 1, 2, 3)))
+	if searched:
+		numbers.append(rng.choice(SEARCHED_FORMS))
+	if rng.random() < 0.15:
+		numbers.append(rng.choice(list(REJECTED_NUMBERS)))
+	if rng.random() < 0.05:
+		numbers = [rng.choice(list(REJECTED_NUMBERS))]
+	message = rng.choice(MESSAGES).format(
+		ref=f"INV-{rng.randrange(1000, 9999)}",
+		amount=rng.randrange(50, 5000),
+		date=f"{getdate(sent_at):%Y-%m-%d}",
+	)
+	sender = rng.choice(SENDERS)
+	if rng.random() < 0.6:
+		with capture.reference(*rng.choice(references)):
+			name = capture.send_and_log(numbers, message, sender_name=sender)
+	else:
+		name = capture.send_and_log(numbers, message, sender_name=sender)
+	backdate(name, sent_at)
+
+
+def backdate(name: str, sent_at):
+	"""Date a log (and its recipients) as if it had been sent at `sent_at`."""
+	frappe.db.set_value(
+		"SMS Log",
+		name,
+		{"sent_at": sent_at, "sent_on": getdate(sent_at), "creation": sent_at, "modified": sent_at},
+		update_modified=False,
+	)
+	recipient = frappe.qb.DocType("SMS Log Recipient")
+	frappe.qb.update(recipient).set(recipient.creation, sent_at).set(recipient.modified, sent_at).where(
+		recipient.parent == name
+	).run()
+	# the capture writes the next log on a connection of its own: hold no locks across it
+	frappe.db.commit()
+
+
+def make_users():
+	"""A System Manager, in English, and a Desk user who may not read SMS Logs."""
+	for email, first_name, role in (
+		(MANAGER, "SMS Manager", "System Manager"),
+		(PLAIN_USER, "Plain User", "Blogger"),
+	):
+		if not frappe.db.exists("User", email):
+			user = frappe.get_doc({"doctype": "User", "email": email, "first_name": first_name})
+			user.append_roles(role)
+			user.flags.no_welcome_mail = True
+			user.insert(ignore_permissions=True)
+		frappe.db.set_value("User", email, "language", "en")
+		update_password(email, PASSWORD)
+
+
+def make_references() -> list[tuple[str, str]]:
+	"""Documents the logs are about: a few ToDos, and the users."""
+	todos = []
+	for description in (
+		"Call back about invoice INV-2041",
+		"Confirm clinic appointment",
+		"Follow up order 7731",
+	):
+		name = frappe.db.get_value("ToDo", {"description": description})
+		if not name:
+			name = frappe.get_doc({"doctype": "ToDo", "description": description}).insert().name
+		todos.append(("ToDo", name))
+	return [*todos, ("User", MANAGER), ("User", PLAIN_USER)]
