@@ -16,8 +16,35 @@ frappe.ui.form.on("SMS Log", {
 				frappe.set_route("Form", frm.doc.reference_doctype, frm.doc.reference_name)
 			);
 		}
+		if (frappe.user.has_role("System Manager") && can_resend(frm.doc)) {
+			frm.add_custom_button(__("Resend"), () => resend(frm));
+		}
 	},
 });
+
+const NOT_DELIVERED = ["Undelivered", "Expired", "Rejected", "Failed"];
+
+function can_resend(doc) {
+	return (
+		doc.sender_name !== "Two-Factor Authentication" &&
+		(doc.recipients || []).some(
+			(row) => row.status === "Failed" || NOT_DELIVERED.includes(row.delivery_status)
+		)
+	);
+}
+
+// The server picks the recipients: failed or undelivered, and never one that got the message.
+function resend(frm) {
+	frappe.confirm(
+		__(
+			"Send this message again to the recipients that did not get it? Numbers that got it, or may still get it, are left out."
+		),
+		() =>
+			frappe
+				.xcall("sms_log_app.resend.resend", { name: frm.doc.name })
+				.then((name) => frappe.set_route("Form", "SMS Log", name))
+	);
+}
 
 function summary(doc) {
 	const parts = [
