@@ -85,5 +85,15 @@ class SMSLog(VerbatimFieldsAsText, Document):
 
 
 def on_doctype_update():
-	# Log Settings clear by creation time
+	"""Indexes for the questions the log must answer fast at millions of rows (see the benchmark,
+	`sms_log_app.benchmark`, and the README's Performance section)."""
+	# Log Settings clear by creation time, and the list shows the newest first
 	frappe.db.add_index("SMS Log", ["creation"])
+	# the list filtered by status, newest first, and its count
+	frappe.db.add_index("SMS Log", ["status", "creation"])
+	# SMS Delivery Summary: grouped and summed from the index alone, without reading the rows
+	frappe.db.add_index(
+		"SMS Log",
+		["sent_on", "sender_name", "status", "noofrequested_sms", "noofsent_sms", "segments"],
+		"delivery_summary_index",
+	)

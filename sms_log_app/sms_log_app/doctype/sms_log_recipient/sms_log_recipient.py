@@ -1,6 +1,7 @@
 # Copyright (c) 2026, Dafater and contributors
 # For license information, please see license.txt
 
+import frappe
 from frappe.model.document import Document
 
 from sms_log_app.verbatim import VerbatimFieldsAsText
@@ -31,3 +32,10 @@ class SMSLogRecipient(VerbatimFieldsAsText, Document):
 		parenttype: DF.Data
 		status: DF.Literal["Sent", "Failed"]
 	# end: auto-generated types
+
+
+def on_doctype_update():
+	# lookup by number: the logs sent to a number come from the index alone, without reading the rows
+	frappe.db.add_index(
+		"SMS Log Recipient", ["normalized_number", "parenttype", "parent"], "number_parent_index"
+	)
