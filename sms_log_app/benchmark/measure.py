@@ -1,0 +1,237 @@
+"""The benchmark's measurements. Each one works at any data size and returns Figures (timings, in
+seconds) and Ratios, which `sms_log_app.benchmark.run` prints as a table."""
+
+import math
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from unittest.mock import patch
+
+import frappe
+from frappe.core.doctype.sms_settings import sms_settings
+from frappe.desk import reportview
+from frappe.utils import add_days, today
+
+from sms_log_app import log_writer
+from sms_log_app.benchmark.seed import SENDER_PREFIX
+from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
+	execute as delivery_summary_report,
+)
+from sms_log_app.tests.gateway_stub import GatewayStub
+from sms_log_app.tests.utils import committed_sms_settings
+
+CAPTURE_SENDER = SENDER_PREFIX + "Capture"
+# what the SMS Log list view asks for: standard fields, the in-list-view fields and the title field
+LIST_FIELDS = [
+	f"`tabSMS Log`.`{field}`"
+	for field in (
+		"name",
+		"owner",
+		"creation",
+		"modified",
+		"modified_by",
+		"_user_tags",
+		"_comments",
+		"_assign",
+		"_liked_by",
+		"docstatus",
+		"idx",
+		"status",
+		"sent_on",
+		"sender_name",
+	)
+]
+LOOKUP_FIELDS = ["name", "sent_at", "status", "sender_name", "message"]
+
+
+@dataclass
+class Figure:
+	label: str
+	rows: str
+	samples: list[float]
+	target: float | None = None  # seconds
+
+	@property
+	def median(self) -> float:
+		return statistics.median(self.samples)
+
+	@property
+	def p95(self) -> float:
+		"""Nearest-rank 95th percentile."""
+		ordered = sorted(self.samples)
+		return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+	@property
+	def met(self) -> bool | None:
+		return None if self.target is None else self.median < self.target
+
+
+@dataclass
+class Ratio:
+	label: str
+	value: float
+	target: float | None = None
+	at_least: bool = False  # the target is a floor (a speed-up), not a ceiling (an overhead)
+
+	@property
+	def met(self) -> bool | None:
+		if self.target is None:
+			return None
+		return self.value >= self.target if self.at_least else self.value <= self.target
+
+
+def timings(func: Callable, runs: int, warmup: int = 1) -> list[float]:
+	for _ in range(warmup):
+		func()
+	samples = []
+	for _ in range(runs):
+		started = time.perf_counter()
+		func()
+		samples.append(time.perf_counter() - started)
+	return samples
+
+
+@contextmanager
+def local_gateway():
+	"""A gateway stub on 127.0.0.1 that accepts every number at once, with SMS Settings committed
+	to point at it; the previous settings are restored and committed afterwards."""
+	with GatewayStub() as gateway, committed_sms_settings(gateway):
+		yield gateway
+
+
+def numbers(count: int) -> list[str]:
+	return [f"+9665{n:08d}" for n in range(1, count + 1)]
+
+
+def send(count: int):
+	sms_settings.send_sms(numbers(count), "Benchmark: capture overhead", CAPTURE_SENDER, success_msg=False)
+
+
+def capture_overhead(recipients: int, runs: int) -> list:
+	"""send_sms to `recipients` numbers with the capture writing its log, against the same send with
+	the log write replaced by a no-op; the two alternate so that drift affects both alike."""
+	with_log, without_log = [], []
+	send(recipients)  # warm-up: connections, caches, imports
+	for _ in range(runs):
+		with patch.object(log_writer, "write_log", lambda **kwargs: None):
+			without_log += timings(lambda: send(recipients), 1, warmup=0)
+		with_log += timings(lambda: send(recipients), 1, warmup=0)
+	rows = f"{recipients} recipient{'s' if recipients > 1 else ''}"
+	off = Figure(f"send_sms, {rows}, log write off", "-", without_log)
+	on = Figure(f"send_sms, {rows}, captured", f"1 log + {rows}", with_log)
+	target = 1.15 if recipients == 1 else 1.05
+	return [off, on, Ratio(f"capture overhead, {rows} (captured / off)", on.median / off.median, target)]
+
+
+def bulk_log_write(recipients: int, runs: int) -> list:
+	"""The time `write_log` takes for one send_sms to `recipients` numbers."""
+	samples, write_log = [], log_writer.write_log
+
+	def timed_write_log(**kwargs):
+		started = time.perf_counter()
+		name = write_log(**kwargs)
+		samples.append(time.perf_counter() - started)
+		return name
+
+	with patch.object(log_writer, "write_log", timed_write_log):
+		for _ in range(runs + 1):
+			send(recipients)
+	label = f"write_log of a {recipients:,}-recipient send_sms"
+	return [Figure(label, f"1 log + {recipients:,} recipients", samples[1:], target=0.5)]
+
+
+def lookup_by_number(number: str, runs: int, like_runs: int, targets: bool = True) -> list:
+	"""The last 20 logs sent to `number`: through its recipients' normalised number, as the app and
+	its README do, and by searching the logs' Sent To text. The targets hold for a typical number."""
+	matches = frappe.db.count("SMS Log Recipient", {"normalized_number": number})
+	recipients = frappe.db.count("SMS Log Recipient")
+	logs = frappe.db.count("SMS Log")
+
+	def by_normalized_number():
+		return frappe.get_list(
+			"SMS Log",
+			filters=[["SMS Log Recipient", "normalized_number", "=", number]],
+			fields=LOOKUP_FIELDS,
+			order_by="`tabSMS Log`.`creation` desc",
+			limit=20,
+		)
+
+	def by_like():
+		return frappe.get_list(
+			"SMS Log",
+			filters=[["sent_to", "like", f"%{number}%"]],
+			fields=LOOKUP_FIELDS,
+			order_by="`tabSMS Log`.`creation` desc",
+			limit=20,
+		)
+
+	app = Figure(
+		f"lookup by number ({matches:,} hits), normalized_number",
+		f"{recipients:,} recipient rows",
+		timings(by_normalized_number, runs),
+		target=0.02 if targets else None,
+	)
+	naive = Figure(
+		f"lookup by number ({matches:,} hits), sent_to LIKE",
+		f"{logs:,} logs",
+		timings(by_like, like_runs),
+	)
+	return [
+		app,
+		naive,
+		Ratio(
+			"lookup speed-up (LIKE / normalized_number)",
+			naive.median / app.median,
+			100 if targets else None,
+			True,
+		),
+	]
+
+
+def list_first_page(status: str, runs: int) -> list:
+	"""The SMS Log list's first page and its count, as the Desk list view asks for them."""
+	filters = [["SMS Log", "status", "=", status]]
+	logs = frappe.db.count("SMS Log")
+
+	def first_page():
+		return reportview.execute(
+			"SMS Log",
+			fields=LIST_FIELDS,
+			filters=filters,
+			order_by="`tabSMS Log`.`creation` desc",
+			start=0,
+			page_length=20,
+			with_comment_count=True,
+		)
+
+	def count():
+		return reportview.execute(
+			"SMS Log", fields=["count(`tabSMS Log`.name) as total_count"], filters=filters, order_by=None
+		)
+
+	return [
+		Figure(
+			f"list first page, status = {status}, 20 rows", f"{logs:,} logs", timings(first_page, runs), 0.05
+		),
+		Figure(
+			f"list count, status = {status}", f"{count()[0].total_count:,} of {logs:,}", timings(count, runs)
+		),
+	]
+
+
+def delivery_summary(days: int, runs: int) -> list:
+	"""The SMS Delivery Summary report over the last `days` days: logs, requested, sent and segments
+	by day, sender and status."""
+	filters = {"from_date": add_days(today(), 1 - days), "to_date": today()}
+	groups = len(delivery_summary_report(filters)[1])
+	logs = frappe.db.count("SMS Log", {"sent_on": ("between", (filters["from_date"], filters["to_date"]))})
+	return [
+		Figure(
+			f"delivery summary, {days} days (report execute)",
+			f"{logs:,} logs -> {groups:,} groups",
+			timings(lambda: delivery_summary_report(filters), runs),
+			target=0.3 if days <= 30 else None,
+		)
+	]

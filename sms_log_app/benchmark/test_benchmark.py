@@ -1,0 +1,64 @@
+# Copyright (c) 2026, Dafater and contributors
+# For license information, please see license.txt
+
+import re
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from sms_log_app.benchmark import measure, runner, seed
+from sms_log_app.numbers import to_e164
+
+
+class TestBenchmark(FrappeTestCase):
+	"""The benchmark's entry points run, on a few hundred logs; timings are not asserted."""
+
+	def setUp(self):
+		self.addCleanup(self.assert_cleared)
+		self.addCleanup(seed.clear)
+
+	def assert_cleared(self):
+		self.assertEqual(seeded_logs(), 0)
+
+	def test_seed_is_realistic_and_replaces_itself(self):
+		seed.seed(logs=300, days=30)
+		result = seed.seed(logs=300, days=30)
+
+		self.assertEqual(seeded_logs(), 300)
+		recipients = frappe.get_all(
+			"SMS Log Recipient",
+			filters={"parent": ("like", "SMS-%"), "name": ("like", "sb%")},
+			fields=["parent", "number", "normalized_number"],
+		)
+		self.assertEqual(len(recipients), result["recipients"])
+		for row in recipients[:200]:
+			self.assertRegex(row.parent, r"^SMS-\d{4}-\d{2}-\d{2}-\d{5}$")
+			self.assertEqual(row.normalized_number, to_e164(row.number, "SA"))
+		statuses = set(
+			frappe.get_all("SMS Log", {"sender_name": ("like", f"{seed.SENDER_PREFIX}%")}, pluck="status")
+		)
+		self.assertLessEqual(statuses, {"Sent", "Partially Sent", "Failed"})
+		messages = frappe.get_all(
+			"SMS Log", {"sender_name": ("like", f"{seed.SENDER_PREFIX}%")}, pluck="message"
+		)
+		self.assertTrue(any(re.search("[\u0600-\u06ff]", m) for m in messages))
+
+	def test_measurements_run_and_print(self):
+		seeded = seed.seed(logs=300, days=30)
+		with measure.local_gateway():
+			figures = measure.capture_overhead(1, runs=1) + measure.bulk_log_write(10, runs=1)
+		figures += measure.lookup_by_number(seeded["busiest_number"], runs=2, like_runs=1)
+		figures += measure.list_first_page("Failed", runs=2)
+		figures += measure.delivery_summary(30, runs=1)
+
+		for figure in figures:
+			if isinstance(figure, measure.Figure):
+				self.assertTrue(figure.samples, figure.label)
+		table = runner.table(figures)
+		self.assertIn("| capture overhead, 1 recipient", table)
+		self.assertIn("| lookup speed-up", table)
+		self.assertIn("| delivery summary, 30 days", table)
+
+
+def seeded_logs() -> int:
+	return frappe.db.count("SMS Log", {"sender_name": ("like", f"{seed.SENDER_PREFIX}%")})
