@@ -120,10 +120,10 @@ def _insert(message, outcomes, sender_name, sent_at, log_fields, region) -> str:
 
 	# One multi-row INSERT instead of one per recipient: a bulk send can have thousands.
 	stamp = (log.owner, log.owner, log.creation, log.creation)
-	frappe.db.bulk_insert(
+	insert_rows(
 		"SMS Log Recipient",
 		RECIPIENT_FIELDS,
-		(
+		[
 			(
 				frappe.generate_hash(length=10),
 				log.name,
@@ -140,9 +140,25 @@ def _insert(message, outcomes, sender_name, sent_at, log_fields, region) -> str:
 				o.message_id,
 			)
 			for idx, o in enumerate(outcomes, start=1)
-		),
+		],
 	)
 	return log.name
+
+
+def insert_rows(doctype: str, fields: tuple[str, ...], rows: list[tuple], chunk_size=5_000):
+	"""Multi-row INSERTs of `rows`, the values passed as query parameters.
+
+	`frappe.db.bulk_insert` builds the same statement through pypika, which spends about 250 ms
+	rendering 1,000 recipient rows; the driver's own escaping takes a fifth of that.
+	"""
+	columns = ", ".join(f"`{field}`" for field in fields)
+	row_placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+	for start in range(0, len(rows), chunk_size):
+		chunk = rows[start : start + chunk_size]
+		frappe.db.sql(
+			f"insert into `tab{doctype}` ({columns}) values " + ", ".join([row_placeholders] * len(chunk)),
+			[value for row in chunk for value in row],
+		)
 
 
 def site_region() -> str | None:
