@@ -10,12 +10,10 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import frappe
-from frappe.utils import getdate
 
 from sms_log_app.gateway import Outcome
 from sms_log_app.numbers import to_e164
-from sms_log_app.segments import count_segments
-from sms_log_app.status import FAILED, SENT, log_status
+from sms_log_app.status import FAILED, SENT
 
 WRITE_ATTEMPTS = 3
 RECIPIENT_FIELDS = (
@@ -96,22 +94,17 @@ def _report_lost(message, outcomes, sender_name, sent_at):
 def _insert(message, outcomes, sender_name, sent_at, log_fields, region) -> str:
 	requested = [o.number for o in outcomes]
 	sent_to = [o.number for o in outcomes if o.accepted]
-	encoding, segments = count_segments(message)
-
+	# the controller derives the date, the status, the segments and the encoding
 	log = frappe.get_doc(
 		{
 			"doctype": "SMS Log",
 			"sender_name": sender_name,
 			"sent_at": sent_at,
-			"sent_on": getdate(sent_at),
 			"message": message,
 			"noofrequested_sms": len(requested),
 			"requested_numbers": "\n".join(requested),
 			"noofsent_sms": len(sent_to),
 			"sent_to": "\n".join(sent_to),
-			"status": log_status(len(requested), len(sent_to)),
-			"encoding": encoding,
-			"segments": segments,
 			**log_fields,
 		}
 	)

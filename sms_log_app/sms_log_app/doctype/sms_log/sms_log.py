@@ -54,9 +54,8 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		self.adopt_stock_field_names()
 		self.sent_at = self.sent_at or now_datetime()
 		self.sent_on = getdate(self.sent_at)
-		self.status = self.status or log_status(self.noofrequested_sms, self.noofsent_sms)
-		if not self.segments:
-			self.encoding, self.segments = count_segments(self.message or "")
+		self.status = log_status(self.noofrequested_sms, self.noofsent_sms)
+		self.encoding, self.segments = count_segments(self.message or "")
 
 	def adopt_stock_field_names(self):
 		"""Frappe's own `create_sms_log` (and ERPNext's) write `no_of_requested_sms` and `no_of_sent_sms`."""
