@@ -177,6 +177,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 				frappe.query_report.data.every((row) => !row.sent_on || row.sent_on >= from),
 			from_date
 		);
+		await page.locator(".dt-header", { hasText: "Sender Name" }).first().waitFor();
 		const headers = await page.locator(".dt-header").innerText();
 		for (const label of [
 			"Sent On",
@@ -311,7 +312,8 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		it("shows the report and the workspace translated", async () => {
 			await open(page, "/app/query-report/SMS Delivery Summary");
 			await page.waitForSelector(".dt-row-0");
-			assert.match(await page.locator(".dt-header").innerText(), /اسم المرسل/);
+			// the header's labels are drawn after the first row; wait for them, and fail if they never come
+			await page.locator(".dt-header", { hasText: "اسم المرسل" }).first().waitFor();
 			await shot("15-arabic-report.png");
 
 			await open(page, "/app/sms-logs");
