@@ -132,12 +132,11 @@ def send_token_via_sms(otpsecret, token=None, phone_no=None):
 	each job's arguments to its log, code included. One SMS with the gateway timeout is quick enough
 	to send inside the login request. Returns whether the gateway accepted it.
 	"""
-	if not phone_no or not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
+	config = gateway_config(get_settings().gateway_timeout)
+	if not phone_no or not config.url:
 		return False
 	message = OTP_MESSAGE + pyotp.HOTP(otpsecret).at(int(token))
-	(outcome,) = _with_message_ids(
-		deliver(gateway_config(get_settings().gateway_timeout), [phone_no], message)
-	)
+	(outcome,) = _with_message_ids(deliver(config, [phone_no], message))
 	_log(mask_codes(message), [_masked(outcome)], sender_name=OTP_SENDER)
 	return outcome.accepted
 

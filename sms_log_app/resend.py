@@ -5,10 +5,9 @@ from frappe import _
 from frappe.utils import get_fullname
 
 from sms_log_app import capture
-from sms_log_app.numbers import to_e164
-from sms_log_app.status import DELIVERED, FAILED, PENDING, SENT
+from sms_log_app.status import DELIVERED, FAILED, FINAL_DELIVERY, PENDING, SENT
 
-NOT_DELIVERED = ("Undelivered", "Expired", "Rejected", "Failed")
+NOT_DELIVERED = tuple(status for status in FINAL_DELIVERY if status != DELIVERED)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -62,4 +61,5 @@ def resend(name: str) -> str:
 
 
 def _identity(row) -> str:
-	return row.normalized_number or to_e164(row.number) or row.number
+	"""The number as the log normalised it, or as typed where it could not."""
+	return row.normalized_number or row.number
