@@ -57,7 +57,12 @@ class SMSLogTestCase(FrappeTestCase):
 		return sms_settings.send_sms(numbers, message or self.message, **kwargs)
 
 	def sms_notification(self, message, name="texts", condition=None):
-		"""A Notification that texts the mobile of each new Contact."""
+		"""A Notification that texts the mobile of each new Contact.
+
+		The test's rollback removes it, but not Frappe's cache of each DocType's Notifications, which
+		would then name a Notification that no longer exists to every later Contact insert.
+		"""
+		self.addCleanup(frappe.cache.hdel, "notifications", "Contact")
 		return frappe.get_doc(
 			{
 				"doctype": "Notification",
