@@ -7,8 +7,15 @@ app_license = "mit"
 
 # Installation
 # ------------
-# Stop where another app (ERPNext v15, Frappe v16+) already owns the SMS Log DocType.
-before_install = "sms_log_app.install.before_install"
+# Where another app (ERPNext v15, Frappe v16+) owns SMS Log, extend it instead of replacing it;
+# see sms_log_app/adoption.py.
+before_install = "sms_log_app.install.before_install_or_migrate"
+before_migrate = "sms_log_app.install.before_install_or_migrate"
+after_install = "sms_log_app.install.after_install_or_migrate"
+after_migrate = "sms_log_app.install.after_install_or_migrate"
+# ERPNext installed after this app brings its own SMS Log: adopt it the same way.
+after_app_install = "sms_log_app.install.after_app_install"
+before_uninstall = "sms_log_app.install.before_uninstall"
 
 # SMS capture
 # -----------
@@ -21,7 +28,11 @@ before_request = ["sms_log_app.capture.install"]
 before_job = ["sms_log_app.capture.install"]
 
 # An SMS Notification records itself and its document on the log.
-override_doctype_class = {"Notification": "sms_log_app.overrides.notification.SMSLoggedNotification"}
+# SMS Log runs this app's controller also where ERPNext or Frappe owns the DocType.
+override_doctype_class = {
+	"Notification": "sms_log_app.overrides.notification.SMSLoggedNotification",
+	"SMS Log": "sms_log_app.sms_log_app.doctype.sms_log.sms_log.SMSLog",
+}
 
 # Frappe v15's get_count checks no permission; SMS Log content must not be probed through it.
 override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.overrides.client.get_count"}
@@ -30,3 +41,8 @@ override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.override
 # ------------
 # An audit log: keep a year unless the administrator chooses otherwise.
 default_log_clearing_doctypes = {"SMS Log": 365}
+
+# Tests
+# -----
+# run-tests on a fresh site: complete its setup first (ERPNext's test records need a company).
+before_tests = "sms_log_app.tests.utils.before_tests"

@@ -1,21 +1,19 @@
-import frappe
-from frappe import _
-
-MODULE = "SMS Log App"
+from sms_log_app import adoption
 
 
-def before_install():
-	"""Refuse to install where another app already defines "SMS Log" (ERPNext v15, Frappe v16+).
+def before_install_or_migrate():
+	adoption.skip_own_definition_where_adopted()
 
-	Frappe's sync does not check who owns a DocType: this app's JSON would silently take the other
-	app's SMS Log over, and every `bench migrate` would flip it back and forth.
-	"""
-	module = frappe.db.get_value("DocType", "SMS Log", "module")
-	if module and module != MODULE:
-		owner = frappe.db.get_value("Module Def", module, "app_name") or module
-		raise frappe.IncompatibleApp(
-			_(
-				"This site already has an SMS Log DocType, from the {0} app (module {1}). "
-				"That app already keeps SMS logs, so sms_log_app was not installed and nothing was changed."
-			).format(owner, module)
-		)
+
+def after_install_or_migrate():
+	adoption.adopt()
+
+
+def after_app_install(app_name: str):
+	"""Another app installed after this one may have taken SMS Log over (ERPNext v15 does)."""
+	if app_name != "sms_log_app":
+		adoption.adopt()
+
+
+def before_uninstall():
+	adoption.remove_links()

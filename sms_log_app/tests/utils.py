@@ -10,6 +10,7 @@ import time
 
 import frappe
 import requests
+from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils.password import update_password
 
 from sms_log_app.log_writer import separate_connection
@@ -131,10 +132,11 @@ class SiteClient:
 
 
 @contextlib.contextmanager
-def served_site(workers=2):
-	"""Serve the current site with gunicorn, as production does, on a free loopback port."""
+def served_site(workers=2, site=None):
+	"""Serve the current site (or `site` of this bench) with gunicorn, as production does, on a free
+	loopback port."""
 	port = free_port()
-	client = SiteClient(f"http://127.0.0.1:{port}", frappe.local.site)
+	client = SiteClient(f"http://127.0.0.1:{port}", site or frappe.local.site)
 	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 	server = subprocess.Popen(
 		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-t", "120", "frappe.app:application"],
@@ -177,3 +179,15 @@ def run_jobs(*jobs, queue="short"):
 		if time.monotonic() > deadline:
 			raise TimeoutError("The background jobs did not finish")
 		time.sleep(0.2)
+
+
+def before_tests():
+	"""Complete the site's setup, as `run-tests` needs on a fresh site: ERPNext's own way where it is
+	installed (its test records need a company), else as a Saudi site, as the seed does."""
+	if "erpnext" in frappe.get_installed_apps():
+		frappe.get_attr("erpnext.setup.utils.before_tests")()
+	else:
+		setup_complete(
+			{"language": "English", "country": "Saudi Arabia", "timezone": "Asia/Riyadh", "currency": "SAR"}
+		)
+	frappe.db.commit()

@@ -8,6 +8,7 @@ from frappe.query_builder import Interval
 from frappe.query_builder.functions import Now
 from frappe.utils import getdate, now_datetime
 
+from sms_log_app.adoption import STOCK_COUNTS
 from sms_log_app.segments import count_segments
 from sms_log_app.status import log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
@@ -58,9 +59,14 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		self.encoding, self.segments = count_segments(self.message or "")
 
 	def adopt_stock_field_names(self):
-		"""Frappe's own `create_sms_log` (and ERPNext's) write `no_of_requested_sms` and `no_of_sent_sms`."""
-		self.noofrequested_sms = self.noofrequested_sms or self.get("no_of_requested_sms") or 0
-		self.noofsent_sms = self.noofsent_sms or self.get("no_of_sent_sms") or 0
+		"""Frappe's own `create_sms_log` (and ERPNext's) write `no_of_requested_sms` and `no_of_sent_sms`;
+		where the DocType is ERPNext's or Frappe's own (see `sms_log_app.adoption`), those fields get
+		the counts too, so that they stay complete for the owner."""
+		for stock, own in STOCK_COUNTS.items():
+			count = self.get(own) or self.get(stock) or 0
+			self.set(own, count)
+			if self.meta.has_field(stock):
+				self.set(stock, count)
 
 	def validate(self):
 		if not self.is_new():

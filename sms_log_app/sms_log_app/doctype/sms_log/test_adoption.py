@@ -1,0 +1,202 @@
+"""Adopting ERPNext's SMS Log, end to end on throwaway sites of this bench: install on a site with
+ERPNext's own logs, migrate, uninstall, and ERPNext installed after the app.
+
+They run on a site with ERPNext and need a MariaDB superuser for new-site and drop-site, named by the
+environment variables SMS_LOG_DB_ROOT_USERNAME and SMS_LOG_DB_ROOT_PASSWORD (.ci/run sets them).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+import frappe
+import requests
+from frappe.tests.utils import FrappeTestCase
+
+from sms_log_app.tests.utils import served_site
+
+STOCK_MESSAGES = ["Stock reminder 1", "Stock reminder 2", "Stock reminder 3"]
+LOCAL, E164 = "0500000001", "+966500000002"
+# the seed's fields and ERPNext's counts, which adoption must leave as ERPNext wrote them
+KEPT = ("name", "creation", "sent_on", "message", "requested_numbers", "sent_to", "sender_name")
+
+
+class TestAdoptionOnThrowawaySites(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		if "erpnext" not in frappe.get_installed_apps():
+			raise unittest.SkipTest("run on a site with ERPNext (the ERPNext layer of .ci/run)")
+		cls.root = (os.environ.get("SMS_LOG_DB_ROOT_USERNAME"), os.environ.get("SMS_LOG_DB_ROOT_PASSWORD"))
+		if not all(cls.root):
+			raise unittest.SkipTest("SMS_LOG_DB_ROOT_USERNAME and SMS_LOG_DB_ROOT_PASSWORD are not set")
+
+	def cli(self, site: str, *args: str) -> str:
+		result = subprocess.run(
+			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", site, *args],
+			cwd=os.path.abspath(frappe.local.sites_path),
+			capture_output=True,
+			text=True,
+			timeout=900,
+			stdin=subprocess.DEVNULL,
+		)
+		self.assertEqual(
+			result.returncode, 0, f"{' '.join(args)}: {result.stdout[-3000:]}{result.stderr[-3000:]}"
+		)
+		return result.stdout
+
+	def probe(self, site: str, command: str, **kwargs):
+		result = subprocess.run(
+			[sys.executable, "-m", "sms_log_app.tests.site_probe", site, command, json.dumps(kwargs)],
+			cwd=os.path.abspath(frappe.local.sites_path),
+			capture_output=True,
+			text=True,
+			timeout=300,
+			check=True,
+		)
+		lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+		return lines[-1] if command == "snapshot" else lines
+
+	def new_site(self, *apps: str) -> str:
+		site = f"sms-log-adoption-{frappe.generate_hash(length=6)}.localhost"
+		username, password = self.root
+		root = ["--db-root-username", username, "--db-root-password", password]
+		self.addCleanup(self.cli, site, "drop-site", site, "--force", "--no-backup", *root)
+		self.cli(
+			site, "new-site", site, "--admin-password", "admin", *root, *[f"--install-app={a}" for a in apps]
+		)
+		return site
+
+	def test_install_migrate_and_uninstall_on_an_erpnext_site_with_its_own_logs(self):
+		site = self.new_site("erpnext")
+		self.probe(site, "send", messages=STOCK_MESSAGES, numbers=[LOCAL, E164])
+		stock = self.probe(site, "snapshot")
+		self.assertEqual([log["message"] for log in stock["logs"]], STOCK_MESSAGES)
+
+		self.cli(site, "install-app", "sms_log_app")
+		adopted = self.probe(site, "snapshot")
+		self.assertEqual(
+			adopted["doctype"], stock["doctype"], "ERPNext's SMS Log definition is kept as it was"
+		)
+		for before, after in zip(stock["logs"], adopted["logs"], strict=True):
+			self.assertEqual(
+				{k: after[k] for k in (*KEPT, "no_of_requested_sms", "no_of_sent_sms")},
+				{k: before[k] for k in (*KEPT, "no_of_requested_sms", "no_of_sent_sms")},
+			)
+			self.assertEqual(
+				(after["noofrequested_sms"], after["noofsent_sms"], after["status"]), (2, 2, "Sent")
+			)
+		self.assertIn(
+			{
+				"parent": stock["logs"][0]["name"],
+				"number": LOCAL,
+				"normalized_number": "+966500000001",
+				"status": "Sent",
+			},
+			adopted["recipients"],
+			"ERPNext's logs are found by number like new ones",
+		)
+		self.assert_served_logs(site, STOCK_MESSAGES)
+
+		self.probe(
+			site,
+			"send",
+			messages=["Adopted partial"],
+			numbers=[LOCAL, "+966500000009", E164],
+			reject="+966500000009",
+		)
+		partial = self.probe(site, "snapshot")["logs"][-1]
+		self.assertEqual(
+			(
+				partial["message"],
+				partial["status"],
+				partial["noofsent_sms"],
+				partial["no_of_requested_sms"],
+				partial["no_of_sent_sms"],
+			),
+			("Adopted partial", "Partially Sent", 2, 3, 2),
+		)
+
+		self.cli(site, "migrate")
+		once = self.probe(site, "snapshot")
+		self.cli(site, "migrate")
+		self.assertEqual(self.probe(site, "snapshot"), once, "a second migrate changes nothing")
+		self.assertEqual(once["doctype"]["module"], "Utilities")
+
+		self.cli(site, "uninstall-app", "sms_log_app", "--yes", "--no-backup")
+		handed_back = self.probe(site, "snapshot")
+		self.assertEqual(handed_back["doctype"], stock["doctype"])
+		self.assertNotIn("status", handed_back["meta_fields"])
+		self.assertEqual(
+			[
+				(log["message"], log["no_of_requested_sms"], log["no_of_sent_sms"])
+				for log in handed_back["logs"]
+			],
+			[(m, 2, 2) for m in STOCK_MESSAGES] + [("Adopted partial", 3, 2)],
+		)
+		self.probe(site, "send", messages=["Stock again"], numbers=[E164])
+		self.assertEqual(
+			self.probe(site, "snapshot")["logs"][-1]["message"], "Stock again", "stock sending logs again"
+		)
+
+	def test_erpnext_installed_after_the_app_adopts_the_same_way(self):
+		site = self.new_site("sms_log_app")
+		self.probe(
+			site,
+			"send",
+			messages=["Before ERPNext"],
+			numbers=[LOCAL, "+966500000009"],
+			reject="+966500000009",
+		)
+		before = self.probe(site, "snapshot")
+		self.assertEqual(before["doctype"]["module"], "SMS Log App")
+
+		self.cli(site, "install-app", "erpnext")
+		adopted = self.probe(site, "snapshot")
+		self.assertEqual(adopted["doctype"]["module"], "Utilities")
+		(log,) = adopted["logs"]
+		self.assertEqual(
+			(
+				log["name"],
+				log["message"],
+				log["status"],
+				log["noofsent_sms"],
+				log["no_of_requested_sms"],
+				log["no_of_sent_sms"],
+			),
+			(before["logs"][0]["name"], "Before ERPNext", "Partially Sent", 1, 2, 1),
+		)
+		self.assertEqual(adopted["recipients"], before["recipients"])
+		self.assertIn("recipients", adopted["meta_fields"])
+
+		self.probe(site, "send", messages=["After ERPNext"], numbers=[E164])
+		self.cli(site, "migrate")
+		once = self.probe(site, "snapshot")
+		self.assertEqual([log["status"] for log in once["logs"]], ["Partially Sent", "Sent"])
+		self.cli(site, "migrate")
+		self.assertEqual(self.probe(site, "snapshot"), once, "a second migrate changes nothing")
+
+	def assert_served_logs(self, site: str, messages: list[str]):
+		"""The logs as the list view and REST give them to a System Manager."""
+		with served_site(site=site) as client:
+			session = requests.Session()
+			session.headers["Host"] = site
+			session.post(
+				client.url + "/api/method/login", data={"usr": "Administrator", "pwd": "admin"}
+			).raise_for_status()
+			fields = ["name", "message", "noofrequested_sms", "noofsent_sms", "status"]
+			rest = session.get(
+				client.url + "/api/resource/SMS Log",
+				params={"fields": json.dumps(fields), "order_by": "creation asc", "limit_page_length": 100},
+			).json()["data"]
+			self.assertEqual(
+				[(r["message"], r["noofsent_sms"], r["status"]) for r in rest],
+				[(m, 2, "Sent") for m in messages],
+			)
+			listed = session.post(
+				client.url + "/api/method/frappe.desk.reportview.get",
+				data={"doctype": "SMS Log", "fields": json.dumps(fields), "order_by": "creation desc"},
+			).json()["message"]
+			self.assertEqual(len(listed["values"]), len(messages))
