@@ -5,6 +5,7 @@ It answers each request by the receiver number it carries (query string, form or
 """
 
 import json
+import sys
 import threading
 import time
 import uuid
@@ -17,13 +18,13 @@ BEHAVIOURS = ("accept", "reject", "error", "hang", "drop", "truncate", "empty", 
 
 
 class GatewayStub:
-	def __init__(self, receiver_parameter="to", hang_seconds=5.0):
+	def __init__(self, receiver_parameter="to", hang_seconds=5.0, port=0):
 		self.receiver_parameter = receiver_parameter
 		self.hang_seconds = hang_seconds
 		self.behaviours: dict[str, str] = {}
 		self.requests: list[dict] = []
 		self._lock = threading.Lock()
-		self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+		self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
 		self._server.daemon_threads = True
 		self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -34,6 +35,13 @@ class GatewayStub:
 	def start(self):
 		self._thread.start()
 		return self
+
+	def serve(self):
+		"""Answer requests until interrupted (a stub for a demo site to send to)."""
+		try:
+			self._server.serve_forever()
+		finally:
+			self._server.server_close()
 
 	def stop(self):
 		self._server.shutdown()
@@ -138,3 +146,8 @@ def _handler_for(stub: GatewayStub):
 			pass
 
 	return Handler
+
+
+if __name__ == "__main__":
+	# python -m sms_log_app.tests.gateway_stub <port>: what scripts/try sends to
+	GatewayStub(port=int(sys.argv[1])).serve()

@@ -18,7 +18,12 @@ from frappe.utils.password import update_password
 
 from sms_log_app import capture
 from sms_log_app.tests.gateway_stub import GatewayStub
-from sms_log_app.tests.utils import committed_sms_settings, delete_logs, set_site_country
+from sms_log_app.tests.utils import (
+	committed_sms_settings,
+	configure_sms_settings,
+	delete_logs,
+	set_site_country,
+)
 
 MANAGER = "sms.manager@example.com"
 PLAIN_USER = "sms.plain@example.com"
@@ -143,3 +148,9 @@ def make_references() -> list[tuple[str, str]]:
 			name = frappe.get_doc({"doctype": "ToDo", "description": description}).insert().name
 		todos.append(("ToDo", name))
 	return [*todos, ("User", MANAGER), ("User", PLAIN_USER)]
+
+
+def use_gateway(url: str):
+	"""Point SMS Settings at the gateway stub listening at `url` and keep them (scripts/try)."""
+	configure_sms_settings(frappe._dict(url=url, receiver_parameter="to"))
+	frappe.db.commit()
