@@ -19,8 +19,9 @@ link_app() {
 prepare_mariadb() {
 	# Frappe's new-site wants utf8mb4 server defaults and a superuser with a password (the machine's
 	# root may have none). Sets db_user and db_password; the user is kept for later runs to reuse.
-	db_user=${SMS_LOG_DB_USER:-sms_log_bench}
+	# Each cache has a user of its own, so that runs from different caches never reset each other's.
 	local password_file="${SMS_LOG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sms_log_app}/db_password"
+	db_user=${SMS_LOG_DB_USER:-sms_log_$(echo "$password_file" | sha256sum | cut -c1-8)}
 	mkdir -p "$(dirname "$password_file")"
 	[[ -s "$password_file" ]] || (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(16))' >"$password_file")
 	db_password=$(cat "$password_file")
