@@ -47,9 +47,10 @@ def owner_module() -> str | None:
 
 
 def is_adopted() -> bool:
-	"""Whether another app owns SMS Log on this site and this app extends it."""
-	module = owner_module()
-	return bool(module) and module != MODULE
+	"""Whether another app owns SMS Log on this site and this app extends it (a custom SMS Log is the
+	one this app left behind when it was uninstalled, see `keep_as_custom_doctypes`)."""
+	doctype = frappe.db.get_value("DocType", DOCTYPE, ["module", "custom"], as_dict=True)
+	return bool(doctype) and doctype.module != MODULE and not doctype.custom
 
 
 def skip_own_definition_where_adopted():
@@ -72,8 +73,10 @@ def skip_own_definition_where_adopted():
 
 def adopt():
 	"""Extend the owner's SMS Log with this app's fields, indexes and defaults, and complete the logs
-	the owner wrote. Does nothing on sites where this app owns SMS Log; a second call changes nothing."""
+	the owner wrote. Where this app owns SMS Log it only completes logs written while it was away.
+	A second call changes nothing."""
 	if not is_adopted():
+		complete_logs()
 		return
 	spec = definition()
 	add_custom_fields(spec)
@@ -192,32 +195,39 @@ def remove_links():
 
 
 def complete_logs():
-	"""Fill this app's fields on the logs another app wrote (before this app came, or while it was
-	away), so that every log shows its counts and status and is found by number; and the owner's
-	counts on the logs this app wrote before the owner came (ERPNext installed after this app).
-
-	What the owner wrote is never changed.
+	"""Fill this app's fields on the logs written without it (by the owner before this app came, or by
+	stock sending while it was uninstalled), so that every log shows its counts and status and is found
+	by number; and the owner's counts on the logs this app wrote before the owner came (ERPNext
+	installed after this app). What stock sending wrote is never changed.
 	"""
 	log = frappe.qb.DocType(DOCTYPE)
-	if not set(STOCK_COUNTS) <= set(frappe.db.get_table_columns(DOCTYPE)):
-		return
-	for stock, own in STOCK_COUNTS.items():
+	stock_counts = set(STOCK_COUNTS) <= set(frappe.db.get_table_columns(DOCTYPE))
+	for stock, own in STOCK_COUNTS.items() if stock_counts else ():
 		frappe.qb.update(log).set(log[stock], log[own]).where(
 			(log[own] > 0) & (log[stock].isnull() | (log[stock] == 0))
 		).run()
 	bare = (
 		frappe.qb.from_(log)
 		.select(log.name)
-		.where(log.status.isnull() | (log.status == ""))
+		.where(log.sent_at.isnull())  # the app sets it on every log it writes
 		.limit(BACKFILL_BATCH)
 	)
 	while names := bare.run(pluck=True):
 		for row in frappe.get_all(
 			DOCTYPE,
 			filters={"name": ("in", names)},
-			fields=["name", "creation", "message", *STOCK_COUNTS],
+			fields=[
+				"name",
+				"creation",
+				"message",
+				"requested_numbers",
+				"sent_to",
+				*(STOCK_COUNTS if stock_counts else ()),
+			],
 		):
-			requested, sent = row.no_of_requested_sms or 0, row.no_of_sent_sms or 0
+			# the stock counts where the DocType has them, else the numbers themselves
+			requested = row.get("no_of_requested_sms") or len(_numbers(row.requested_numbers))
+			sent = row.get("no_of_sent_sms") or len(_numbers(row.sent_to))
 			encoding, segments = count_segments(row.message or "")
 			frappe.db.set_value(
 				DOCTYPE,
@@ -281,3 +291,15 @@ def add_missing_recipients():
 
 def _numbers(text: str | None) -> list[str]:
 	return [n.strip() for n in (text or "").splitlines() if n.strip()]
+
+
+def keep_as_custom_doctypes():
+	"""Where this app owns SMS Log, keep it and its recipients as custom DocTypes of the site when the
+	app is uninstalled, instead of letting uninstall drop their tables: every log stays readable, and
+	Frappe's own send path, which needs an SMS Log, goes on logging. Installing the app again takes
+	them back (their cleared migration hash makes the sync import the app's definitions again)."""
+	if is_adopted():
+		return
+	for doctype in (DOCTYPE, "SMS Log Recipient"):
+		frappe.db.set_value("DocType", doctype, {"custom": 1, "module": "Custom", "migration_hash": None})
+	frappe.clear_cache()

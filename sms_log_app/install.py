@@ -16,4 +16,6 @@ def after_app_install(app_name: str):
 
 
 def before_uninstall():
+	"""Keep every log: give the owner's SMS Log back, or keep the app's own as custom DocTypes."""
 	adoption.remove_links()
+	adoption.keep_as_custom_doctypes()

@@ -1,8 +1,10 @@
-"""Adopting ERPNext's SMS Log, end to end on throwaway sites of this bench: install on a site with
-ERPNext's own logs, migrate, uninstall, and ERPNext installed after the app.
+"""Install, migrate and uninstall end to end, on throwaway sites of this bench: adopting ERPNext's SMS
+Log (install on a site with ERPNext's own logs, migrate, uninstall, ERPNext installed after the app),
+and keeping every log when the app is uninstalled from a Frappe-only site.
 
-They run on a site with ERPNext and need a MariaDB superuser for new-site and drop-site, named by the
-environment variables SMS_LOG_DB_ROOT_USERNAME and SMS_LOG_DB_ROOT_PASSWORD (.ci/run sets them).
+The ERPNext cases run on a site with ERPNext (the ERPNext layer of .ci/run), the Frappe-only case on
+one without. They need a MariaDB superuser for new-site and drop-site, named by the environment
+variables SMS_LOG_DB_ROOT_USERNAME and SMS_LOG_DB_ROOT_PASSWORD (.ci/run sets them).
 """
 
 import json
@@ -23,12 +25,14 @@ LOCAL, E164 = "0500000001", "+966500000002"
 KEPT = ("name", "creation", "sent_on", "message", "requested_numbers", "sent_to", "sender_name")
 
 
-class TestAdoptionOnThrowawaySites(FrappeTestCase):
+class ThrowawaySiteTestCase(FrappeTestCase):
+	with_erpnext = False  # run where the current site has ERPNext, or where it has not
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		if "erpnext" not in frappe.get_installed_apps():
-			raise unittest.SkipTest("run on a site with ERPNext (the ERPNext layer of .ci/run)")
+		if ("erpnext" in frappe.get_installed_apps()) != cls.with_erpnext:
+			raise unittest.SkipTest(f"runs on a site {'with' if cls.with_erpnext else 'without'} ERPNext")
 		cls.root = (os.environ.get("SMS_LOG_DB_ROOT_USERNAME"), os.environ.get("SMS_LOG_DB_ROOT_PASSWORD"))
 		if not all(cls.root):
 			raise unittest.SkipTest("SMS_LOG_DB_ROOT_USERNAME and SMS_LOG_DB_ROOT_PASSWORD are not set")
@@ -68,6 +72,10 @@ class TestAdoptionOnThrowawaySites(FrappeTestCase):
 			site, "new-site", site, "--admin-password", "admin", *root, *[f"--install-app={a}" for a in apps]
 		)
 		return site
+
+
+class TestAdoptionOfERPNextsSMSLog(ThrowawaySiteTestCase):
+	with_erpnext = True
 
 	def test_install_migrate_and_uninstall_on_an_erpnext_site_with_its_own_logs(self):
 		site = self.new_site("erpnext")
@@ -200,3 +208,39 @@ class TestAdoptionOnThrowawaySites(FrappeTestCase):
 				data={"doctype": "SMS Log", "fields": json.dumps(fields), "order_by": "creation desc"},
 			).json()["message"]
 			self.assertEqual(len(listed["values"]), len(messages))
+
+
+class TestUninstallFromAFrappeSite(ThrowawaySiteTestCase):
+	def test_uninstall_keeps_every_log_and_a_reinstall_takes_them_back(self):
+		site = self.new_site("sms_log_app")
+		self.probe(
+			site,
+			"send",
+			messages=["Before uninstall"],
+			numbers=[LOCAL, "+966500000009"],
+			reject="+966500000009",
+		)
+		installed = self.probe(site, "snapshot")
+
+		self.cli(site, "uninstall-app", "sms_log_app", "--yes", "--no-backup")
+		kept = self.probe(site, "snapshot")
+		self.assertEqual((kept["doctype"]["custom"], kept["doctype"]["module"]), (1, "Custom"))
+		self.assertEqual(kept["logs"], installed["logs"])
+		self.assertEqual(kept["recipients"], installed["recipients"])
+		# stock sending, which crashes on v15 without an SMS Log, now logs to the one left behind
+		self.assertEqual(self.probe(site, "send", messages=["While away"], numbers=[E164]), [])
+		self.assertEqual(self.probe(site, "snapshot")["logs"][-1]["message"], "While away")
+
+		self.cli(site, "install-app", "sms_log_app")
+		back = self.probe(site, "snapshot")
+		self.assertEqual((back["doctype"]["custom"], back["doctype"]["module"]), (0, "SMS Log App"))
+		before, away = back["logs"]
+		self.assertEqual(before, installed["logs"][0])
+		self.assertEqual(
+			(away["message"], away["status"], away["noofrequested_sms"], away["noofsent_sms"]),
+			("While away", "Sent", 1, 1),
+		)
+		self.assertIn(
+			{"parent": away["name"], "number": E164, "normalized_number": E164, "status": "Sent"},
+			back["recipients"],
+		)
