@@ -20,6 +20,7 @@ import {
 	open,
 	open_list,
 	set_language,
+	wait_for_bars,
 	xcall,
 	xss_fired,
 } from "./helpers.mjs";
@@ -191,7 +192,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			assert.match(headers, new RegExp(label));
 		}
 		assert.match(await page.locator(".dt-footer").innerText(), /Total/);
-		assert.ok(await page.locator(".chart-container svg").first().isVisible(), "a chart");
+		await wait_for_bars(page, ".chart-wrapper");
 		await shot("06-report-last-7-days.png");
 	});
 
@@ -217,7 +218,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		assert.match(cards[0][1], /^\d+$/);
 		assert.match(cards[1][1], /^\d+$/);
 		assert.match(cards[2][1], /^[\d.]+%$/);
-		await page.waitForSelector(".widget.dashboard-widget-box .chart-container svg");
+		await wait_for_bars(page, ".widget.dashboard-widget-box");
 		const shortcuts = await page.locator(".shortcut-widget-box").allInnerTexts();
 		assert.deepEqual(
 			shortcuts.map((s) => s.trim()),
@@ -285,6 +286,8 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			assert.match(await page.locator(".page-title").innerText(), /سجل الرسائل النصية/);
 			const headers = await page.locator(".list-row-head").innerText();
 			assert.match(headers, /اسم المرسل/);
+			// the header is drawn before the rows: wait for a translated status, and fail if none comes
+			await page.locator(".list-row .indicator-pill", { hasText: "مُرسلة" }).first().waitFor();
 			const pills = await page.locator(".list-row .indicator-pill").allInnerTexts();
 			assert.ok(
 				pills.some((p) => p.trim() === "مُرسلة"),
@@ -314,6 +317,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			await page.waitForSelector(".dt-row-0");
 			// the header's labels are drawn after the first row; wait for them, and fail if they never come
 			await page.locator(".dt-header", { hasText: "اسم المرسل" }).first().waitFor();
+			await wait_for_bars(page, ".chart-wrapper");
 			await shot("15-arabic-report.png");
 
 			await open(page, "/app/sms-logs");
@@ -324,6 +328,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 				(await page.locator(".number-widget-box").allInnerTexts()).join(" "),
 				/الرسائل المُرسلة اليوم/
 			);
+			await wait_for_bars(page, ".widget.dashboard-widget-box");
 			await shot("16-arabic-workspace.png");
 		});
 

@@ -56,15 +56,28 @@ export async function open_list(page, query = "") {
 	await page.waitForFunction(
 		() => window.cur_list?.doctype === "SMS Log" && cur_list.filter_area
 	);
+	// the first load, with the filters Desk remembered, ends before they are cleared: a refresh asked
+	// for while it runs is dropped, and its rows would stay
+	await page.waitForFunction(
+		() =>
+			cur_list.data?.length > 0 &&
+			$(".list-row-container .list-row").length > 0 &&
+			frappe.request.ajax_count === 0
+	);
 	if (!query) {
+		const total = await xcall(page, "frappe.client.get_count", { doctype: "SMS Log" });
 		await page.evaluate(async () => {
 			await cur_list.filter_area.clear(false);
 			await cur_list.refresh();
 		});
+		// the refresh lands a moment after the call returns: wait for the unfiltered count ("20 of 301",
+		// in any language)
+		await page.waitForFunction(
+			(total) =>
+				frappe.request.ajax_count === 0 && $(".list-count").text().trim().endsWith(` ${total}`),
+			total
+		);
 	}
-	await page.waitForFunction(
-		() => cur_list.data?.length > 0 && $(".list-row-container .list-row").length > 0
-	);
 }
 
 export function xcall(page, method, args = {}) {
@@ -91,4 +104,22 @@ export async function xss_fired(page) {
 		if (fired) return true;
 	}
 	return false;
+}
+
+// Charts draw a moment after the page, and their bars grow in: wait until the chart in `scope` shows
+// bars of some height that no longer change, so that a screenshot holds the finished chart.
+export async function wait_for_bars(page, scope) {
+	await page.waitForFunction(
+		(scope) => {
+			const heights = [...document.querySelectorAll(`${scope} .chart-container svg rect.bar`)].map(
+				(bar) => parseFloat(bar.getAttribute("height")) || 0
+			);
+			const total = heights.reduce((a, b) => a + b, 0);
+			const settled = total > 0 && total === window.__sms_log_bar_total;
+			window.__sms_log_bar_total = total;
+			return settled;
+		},
+		scope,
+		{ polling: 300, timeout: 30000 }
+	);
 }
