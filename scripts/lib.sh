@@ -2,6 +2,9 @@
 # They run Frappe's own CLI (what `bench` runs), which works as root and as any other user.
 
 app_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache_dir=${SMS_LOG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sms_log_app}
+# yarn, which Frappe's asset build calls, where scripts/build-bench installed it
+if [[ -d "$cache_dir/tools/node_modules/.bin" ]]; then export PATH="$cache_dir/tools/node_modules/.bin:$PATH"; fi
 mariadb_root=(mariadb --host=127.0.0.1 --user=root ${MARIADB_ROOT_PASSWORD:+--password="$MARIADB_ROOT_PASSWORD"})
 
 frappe_cli() {
@@ -20,7 +23,7 @@ prepare_mariadb() {
 	# Frappe's new-site wants utf8mb4 server defaults and a superuser with a password (the machine's
 	# root may have none). Sets db_user and db_password; the user is kept for later runs to reuse.
 	# Each cache has a user of its own, so that runs from different caches never reset each other's.
-	local password_file="${SMS_LOG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sms_log_app}/db_password"
+	local password_file="$cache_dir/db_password"
 	db_user=${SMS_LOG_DB_USER:-sms_log_$(echo "$password_file" | sha256sum | cut -c1-8)}
 	mkdir -p "$(dirname "$password_file")"
 	[[ -s "$password_file" ]] || (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(16))' >"$password_file")
