@@ -293,7 +293,9 @@ def default_sender_name() -> str:
 def _show_summary(outcomes: list[Outcome], log_name: str | None):
 	sent = sum(o.accepted for o in outcomes)
 	failed = len(outcomes) - sent
-	link = frappe.utils.get_link_to_form("SMS Log", log_name) if log_name else ""
+	# a link only for those who may open it
+	readable = log_name and frappe.has_permission("SMS Log", "read")
+	link = frappe.utils.get_link_to_form("SMS Log", log_name) if readable else ""
 	if not failed:
 		frappe.msgprint(_("SMS sent to {0} recipients. {1}").format(sent, link), indicator="green")
 		return
