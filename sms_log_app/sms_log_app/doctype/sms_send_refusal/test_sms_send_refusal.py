@@ -35,6 +35,7 @@ RESEND = "/api/method/sms_log_app.resend.resend"
 SENDER_ROLE = "SMS Sender Test Role"
 OTP_ROLE = "SMS OTP Test Role"
 NOBODYS_ROLE = "SMS Nobody Test Role"
+OTP_MOBILE = "+966501199999"
 MESSAGE = "Send permission test"
 SEND_FIELDS = (
 	"hourly_recipients_per_user",
@@ -128,7 +129,7 @@ class TestSendPermission(FrappeTestCase):
 				).insert()
 		for email, roles in USERS.values():
 			make_user(email, roles)
-		frappe.db.set_value("User", USERS["OTP User"][0], "mobile_no", "+966501199999")
+		frappe.db.set_value("User", USERS["OTP User"][0], "mobile_no", OTP_MOBILE)
 		cls.auth = {who: api_token(email) for who, (email, _roles) in USERS.items()}
 		cls.auth["Guest"] = {}
 		cls.addClassCleanup(cls.remove_test_data)
@@ -312,6 +313,7 @@ class TestSendPermission(FrappeTestCase):
 		self.addCleanup(frappe.cache.hdel, "notifications", "Contact")
 		self.addCleanup(frappe.delete_doc, "Notification", notification.name, force=True)
 		self.addCleanup(delete_contacts, contact)
+		self.addCleanup(delete_logs, sent_to=OTP_MOBILE, sender_name="Two-Factor Authentication")
 
 		with committed_send_settings(roles=[NOBODYS_ROLE]), two_factor_by_sms():
 			refused = self.send("System Manager", numbers(1))
@@ -330,7 +332,7 @@ class TestSendPermission(FrappeTestCase):
 
 		self.assertEqual((refused.status_code, created.status_code), (403, 200), created.text[:300])
 		self.assertEqual(login.json()["verification"]["token_delivery"], True, login.text[:300])
-		self.assertEqual(self.gateway.received_numbers(), [numbers(1, start=1)[0], "+966501199999"])
+		self.assertEqual(self.gateway.received_numbers(), [numbers(1, start=1)[0], OTP_MOBILE])
 		self.assertEqual(self.gateway.requests[1]["params"]["text"][:26], "Your verification code is ")
 
 
