@@ -53,7 +53,7 @@ return {0, 0}
 
 
 class SMSCapExceeded(frappe.RateLimitExceededError):
-	"""HTTP 429."""
+	"""A send would pass a recipient cap; Frappe answers HTTP 429."""
 
 
 @dataclass(frozen=True)
