@@ -25,7 +25,7 @@ from frappe import _, twofactor
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils import now_datetime
 
-from sms_log_app import log_writer
+from sms_log_app import log_writer, send_permission
 from sms_log_app.delivery import extract_message_id
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
 from sms_log_app.masking import mask_codes
@@ -196,8 +196,15 @@ def send_and_log(
 	log_fields: dict | None = None,
 ):
 	"""Send `message` to each number through the gateway in SMS Settings and record one SMS Log,
-	with `log_fields` (such as resent_from) set on it."""
+	with `log_fields` (such as resent_from) set on it.
+
+	Every send but OTPs comes through here, so this is where a send that a user starts over HTTP is
+	refused when the user may not make it (`send_permission`), before anything is sent.
+	"""
 	settings = get_settings()
+	user_send = send_permission.is_http_send(notification=(_reference.get() or {}).get("notification"))
+	if user_send:
+		send_permission.check_sender(len(numbers))
 	if len(numbers) > settings.max_recipients:
 		frappe.throw(
 			_("An SMS can go to at most {0} recipients at once; this one has {1}. Split the list.").format(
@@ -205,6 +212,8 @@ def send_and_log(
 			),
 			TooManyRecipients,
 		)
+	if user_send:
+		send_permission.take_recipients(len(numbers))
 	outcomes = _with_message_ids(
 		deliver(gateway_config(settings.gateway_timeout), numbers, message, deadline=settings.send_deadline)
 	)
@@ -284,7 +293,9 @@ def default_sender_name() -> str:
 def _show_summary(outcomes: list[Outcome], log_name: str | None):
 	sent = sum(o.accepted for o in outcomes)
 	failed = len(outcomes) - sent
-	link = frappe.utils.get_link_to_form("SMS Log", log_name) if log_name else ""
+	# a link only for those who may open it
+	readable = log_name and frappe.has_permission("SMS Log", "read")
+	link = frappe.utils.get_link_to_form("SMS Log", log_name) if readable else ""
 	if not failed:
 		frappe.msgprint(_("SMS sent to {0} recipients. {1}").format(sent, link), indicator="green")
 		return

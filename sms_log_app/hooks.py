@@ -39,8 +39,8 @@ override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.override
 
 # Log Settings
 # ------------
-# An audit log: keep a year unless the administrator chooses otherwise.
-default_log_clearing_doctypes = {"SMS Log": 365}
+# An audit log: keep a year unless the administrator chooses otherwise; refused sends, 90 days.
+default_log_clearing_doctypes = {"SMS Log": 365, "SMS Send Refusal": 90}
 
 # Tests
 # -----

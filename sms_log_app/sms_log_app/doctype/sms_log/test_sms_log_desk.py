@@ -97,7 +97,12 @@ class TestNumberCards(SMSLogTestCase):
 		self.assertEqual([c.chart_name for c in workspace.charts], ["SMS Daily Volume by Status"])
 		self.assertEqual(
 			{(s.type, s.link_to) for s in workspace.shortcuts},
-			{("DocType", "SMS Log"), ("Report", "SMS Delivery Summary"), ("DocType", "SMS Log Settings")},
+			{
+				("DocType", "SMS Log"),
+				("Report", "SMS Delivery Summary"),
+				("DocType", "SMS Send Refusal"),
+				("DocType", "SMS Log Settings"),
+			},
 		)
 		for card in workspace.number_cards:
 			method = frappe.db.get_value("Number Card", card.number_card_name, "method")

@@ -13,6 +13,8 @@ LIMITS = {
 	"send_deadline": 60,
 	"max_recipients": 1000,
 	"delivery_reports_per_minute": 600,
+	"hourly_recipients_per_user": 200,
+	"hourly_recipients_per_system_manager": 5000,
 }
 
 
@@ -23,12 +25,16 @@ class SMSLogSettings(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
+		from frappe.core.doctype.has_role.has_role import HasRole
 		from frappe.types import DF
 
+		daily_recipients_for_site: DF.Int
 		delivery_report_preset: DF.Literal["Generic", "Twilio", "Custom"]
 		delivery_report_secret: DF.Password | None
 		delivery_reports_per_minute: DF.Int
 		gateway_timeout: DF.Float
+		hourly_recipients_per_system_manager: DF.Int
+		hourly_recipients_per_user: DF.Int
 		max_recipients: DF.Int
 		message_id_pattern: DF.Data | None
 		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
@@ -38,6 +44,7 @@ class SMSLogSettings(Document):
 		report_status_field: DF.Data | None
 		report_time_field: DF.Data | None
 		send_deadline: DF.Float
+		sender_roles: DF.TableMultiSelect[HasRole]
 	# end: auto-generated types
 
 	def validate(self):
