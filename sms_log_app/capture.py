@@ -18,11 +18,13 @@ import functools
 import json
 from contextlib import contextmanager
 from contextvars import ContextVar
+from urllib.parse import unquote, urlparse
 
 import frappe
 import pyotp
 from frappe import _, twofactor
 from frappe.core.doctype.sms_settings import sms_settings
+from frappe.query_builder.functions import Lower, Replace
 from frappe.utils import now_datetime
 
 from sms_log_app import log_writer, send_permission
@@ -108,6 +110,30 @@ def reference(doctype: str, name: str, notification: str | None = None):
 		yield
 	finally:
 		_reference.reset(token)
+
+
+def form_reference() -> dict | None:
+	"""The document whose Desk form sent the current request, when the user may read it.
+
+	A transaction's "Send SMS" in ERPNext (`sms_manager.js`) passes only the numbers and the text, but
+	the request comes from the form, `/app/<doctype route>/<name>`, and says so in its Referer.
+	"""
+	referer = getattr(frappe.local, "request", None) and frappe.get_request_header("Referer")
+	parts = [unquote(part) for part in urlparse(referer or "").path.split("/")]
+	if len(parts) < 4 or parts[1] != "app" or not parts[3]:
+		return None
+	doctype = frappe.qb.DocType("DocType")
+	doctype_name = (
+		frappe.qb.from_(doctype)
+		.select(doctype.name)
+		.where((Lower(Replace(doctype.name, " ", "-")) == parts[2].lower()) & (doctype.istable == 0))
+		.run(pluck=True)
+	)
+	if not doctype_name or not frappe.db.exists(doctype_name[0], parts[3]):
+		return None
+	if not frappe.has_permission(doctype_name[0], "read", parts[3]):
+		return None
+	return {"reference_doctype": doctype_name[0], "reference_name": parts[3]}
 
 
 def send_sms(receiver_list, msg, sender_name="", success_msg=True):
@@ -231,7 +257,7 @@ def _log(
 		outcomes=outcomes,
 		sender_name=sender_name or default_sender_name(),
 		sent_at=now_datetime(),
-		log_fields={**(_reference.get() or {}), **(log_fields or {})},
+		log_fields={**(_reference.get() or form_reference() or {}), **(log_fields or {})},
 	)
 
 

@@ -91,11 +91,12 @@ class ServedSiteTestCase(FrappeTestCase):
 	def setUp(self):
 		self.gateway.behaviours.clear()
 
-	def request(self, who, method, path, **kwargs):
+	def request(self, who, method, path, headers=None, **kwargs):
 		auth = self.auth[who]
 		if "cookies" not in auth:
 			auth = {"headers": auth}
-		return self.client.request(method, path, **auth, **kwargs)
+		headers = {**auth.get("headers", {}), **(headers or {})}
+		return self.client.request(method, path, headers=headers, cookies=auth.get("cookies"), **kwargs)
 
 
 class TestPermissions(ServedSiteTestCase):
@@ -269,12 +270,13 @@ class TestPermissions(ServedSiteTestCase):
 class TestSendOverHTTP(ServedSiteTestCase):
 	"""The whitelisted send_sms, called over HTTP of a site served by gunicorn."""
 
-	def send(self, receiver_list, msg, **kwargs):
+	def send(self, receiver_list, msg, headers=None, **kwargs):
 		return self.request(
 			"System Manager",
 			"POST",
 			"/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms",
 			data={"receiver_list": json.dumps(receiver_list), "msg": msg, **kwargs},
+			headers=headers,
 		)
 
 	def test_send_sms_request_is_logged_with_the_user_as_sender(self):
@@ -288,6 +290,21 @@ class TestSendOverHTTP(ServedSiteTestCase):
 		(log,) = committed_logs(message=message)
 		self.assertEqual(log.sender_name, "sms-log-manager")
 		self.assertEqual((log.status, log.noofsent_sms), ("Partially Sent", 1))
+
+	def test_a_send_from_a_form_records_that_document(self):
+		"""As ERPNext's "Send SMS" of a transaction does: only numbers and text, from the form's page."""
+		todo = frappe.get_doc({"doctype": "ToDo", "description": "Call about the invoice"}).insert()
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.delete_doc, "ToDo", todo.name, force=True)
+		for name, expected in ((todo.name, ("ToDo", todo.name)), ("no-such-todo", (None, None))):
+			message = f"API test from a form {frappe.generate_hash(length=8)}"
+			response = self.send(
+				["+966500000001"], message, headers={"Referer": f"{self.client.url}/app/todo/{name}"}
+			)
+			self.assertEqual(response.status_code, 200, response.text)
+			(log,) = committed_logs(message=message)
+			self.assertEqual((log.reference_doctype, log.reference_name), expected)
 
 	def test_bad_receiver_list_is_a_clear_error(self):
 		response = self.request(
