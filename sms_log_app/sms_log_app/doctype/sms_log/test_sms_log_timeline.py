@@ -147,6 +147,21 @@ class TestPersonTimeline(TimelineTestCase):
 		self.assertIn(f'href="/app/sms-log?normalized_number={quote(self.e164)}"', more["content"])
 		self.assertEqual(more["creation"], min(e["creation"] for e in entries if ENTRY in e["content"]))
 
+	def test_in_arabic_the_number_and_the_message_keep_their_own_direction(self):
+		contact = self.contact("Noura", self.local_number)
+		self.send([self.e164], "تذكير بالدفع " + self.message)
+		self.addCleanup(setattr, frappe.local, "lang", frappe.local.lang)
+		frappe.local.lang = "ar"
+
+		(entry,) = sms_entries(timeline("Contact", contact.name))
+		self.assertIn(
+			f'رسالة نصية من <strong>Administrator</strong> إلى <bdi dir="ltr">{self.e164}</bdi>', entry
+		)
+		self.assertIn(">مُرسلة</span>", entry)
+		self.assertIn(
+			f'<div class="sms-log-timeline-message" dir="auto">تذكير بالدفع {self.message}</div>', entry
+		)
+
 
 class TestPermissions(TimelineTestCase):
 	def test_only_who_reads_sms_logs_sees_the_entries(self):
