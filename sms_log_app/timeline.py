@@ -212,7 +212,7 @@ def log_entry(log, outcomes: list[tuple[str, int, str]], labels: Labels) -> dict
 		for result, count in totals.items()
 	)
 	if log.sender_name:
-		title = labels.sms_from.format(f"<strong>{escape(log.sender_name)}</strong>", to)
+		title = labels.sms_from.format(f"<strong><bdi>{escape(log.sender_name)}</bdi></strong>", to)
 	else:
 		title = labels.sms_to.format(to)
 	name = escape(log.name)
