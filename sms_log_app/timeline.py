@@ -42,7 +42,7 @@ OUTCOME_COLORS = {SENT: "blue", DELIVERED: "green"}  # any other outcome is a fa
 def timeline_entries(doctype: str, docname: str) -> list[dict]:
 	"""The `additional_timeline_content` hook: the newest SMS sent for this document or to the
 	person's phone numbers, one entry per SMS Log, and a link to the SMS Log list for the rest."""
-	if doctype == "SMS Log" or not frappe.has_permission("SMS Log", "read"):
+	if not frappe.has_permission("SMS Log", "read"):
 		return []
 
 	referenced = newest_logs_for_document(doctype, docname)
@@ -74,7 +74,8 @@ def person_numbers(doctype: str, docname: str) -> list[str]:
 	"""
 	if doctype not in PERSON_NUMBER_FIELDS:
 		return []
-	contact, typed = docname if doctype == "Contact" else None, []
+	typed = []
+	contact = docname if doctype == "Contact" else None
 	meta = frappe.get_meta(doctype)
 	fields = [f for f in PERSON_NUMBER_FIELDS[doctype] if meta.has_field(f)]
 	contact_field = PRIMARY_CONTACT_FIELD.get(doctype)
