@@ -86,8 +86,12 @@ def person_numbers(doctype: str, docname: str) -> list[str]:
 		typed = [values[f] for f in PERSON_NUMBER_FIELDS[doctype] if values.get(f)]
 		contact = values.get(contact_field)
 	if contact:
-		typed += frappe.get_all(
-			"Contact Phone", filters={"parenttype": "Contact", "parent": contact}, pluck="phone"
+		phone = frappe.qb.DocType("Contact Phone")
+		typed += (
+			frappe.qb.from_(phone)
+			.select(phone.phone)
+			.where((phone.parenttype == "Contact") & (phone.parent == contact))
+			.run(pluck=True)
 		)
 	if not typed:
 		return []
