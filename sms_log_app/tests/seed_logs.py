@@ -138,21 +138,6 @@ def make_users():
 		update_password(email, PASSWORD)
 
 
-def make_references() -> list[tuple[str, str]]:
-	"""Documents the logs are about: a few ToDos, and the users."""
-	todos = []
-	for description in (
-		"Call back about invoice INV-2041",
-		"Confirm clinic appointment",
-		"Follow up order 7731",
-	):
-		name = frappe.db.get_value("ToDo", {"description": description})
-		if not name:
-			name = frappe.get_doc({"doctype": "ToDo", "description": description}).insert().name
-		todos.append(("ToDo", name))
-	return [*todos, ("User", MANAGER), ("User", PLAIN_USER)]
-
-
 def make_timeline_documents() -> str:
 	"""The contact of SEARCHED_NUMBER, its mobile typed in local format, and the ToDo the hostile log
 	is sent for; returns the ToDo's name."""
@@ -166,3 +151,18 @@ def make_timeline_documents() -> str:
 		).insert(ignore_permissions=True)
 	todo = frappe.db.get_value("ToDo", {"description": TIMELINE_TODO})
 	return todo or frappe.get_doc({"doctype": "ToDo", "description": TIMELINE_TODO}).insert().name
+
+
+def make_references() -> list[tuple[str, str]]:
+	"""Documents the logs are about: a few ToDos, and the users."""
+	todos = []
+	for description in (
+		"Call back about invoice INV-2041",
+		"Confirm clinic appointment",
+		"Follow up order 7731",
+	):
+		name = frappe.db.get_value("ToDo", {"description": description})
+		if not name:
+			name = frappe.get_doc({"doctype": "ToDo", "description": description}).insert().name
+		todos.append(("ToDo", name))
+	return [*todos, ("User", MANAGER), ("User", PLAIN_USER)]
