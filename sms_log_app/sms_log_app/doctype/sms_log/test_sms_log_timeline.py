@@ -164,6 +164,27 @@ class TestPersonTimeline(TimelineTestCase):
 		)
 
 
+class TestERPNextParties(TimelineTestCase):
+	def setUp(self):
+		if not frappe.db.exists("DocType", "Customer"):
+			self.skipTest("Customer and Lead come with ERPNext")
+		super().setUp()
+
+	def test_a_customer_through_its_primary_contact_and_a_lead_through_its_whatsapp(self):
+		contact = self.contact("Noura", self.local_number)
+		customer = frappe.get_doc(
+			{"doctype": "Customer", "customer_name": self.message, "customer_primary_contact": contact.name}
+		).insert()
+		lead = frappe.get_doc({"doctype": "Lead", "first_name": "Omar", "whatsapp_no": self.local_number})
+		lead.insert()
+		self.send([self.e164])
+
+		for doctype, name in (("Customer", customer.name), ("Lead", lead.name)):
+			with self.subTest(doctype=doctype):
+				(entry,) = sms_entries(timeline(doctype, name))
+				self.assertIn(f'href="/app/sms-log/{self.log_named()}"', entry)
+
+
 class TestPermissions(TimelineTestCase):
 	def test_only_who_reads_sms_logs_sees_the_entries(self):
 		self.send([self.e164])
