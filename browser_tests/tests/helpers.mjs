@@ -59,16 +59,10 @@ export async function open_list(page, query = "") {
 		() => window.cur_list?.doctype === "SMS Log" && cur_list.filter_area
 	);
 	if (!query) {
-		const total = await page.evaluate(async () => {
+		await page.evaluate(async () => {
 			await cur_list.filter_area.clear(false);
 			await cur_list.refresh();
-			return frappe.xcall("frappe.client.get_count", { doctype: "SMS Log" });
 		});
-		// the rows of the remembered filters may still be shown: wait for those of all logs
-		await page.waitForFunction(
-			(total) => cur_list.data?.length === Math.min(total, cur_list.page_length),
-			total
-		);
 	}
 	await page.waitForFunction(
 		() => cur_list.data?.length > 0 && $(".list-row-container .list-row").length > 0
