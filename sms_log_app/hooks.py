@@ -37,6 +37,11 @@ override_doctype_class = {
 # Frappe v15's get_count checks no permission; SMS Log content must not be probed through it.
 override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.overrides.client.get_count"}
 
+# Desk
+# ----
+# The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).
+additional_timeline_content = {"*": ["sms_log_app.timeline.timeline_entries"]}
+
 # Log Settings
 # ------------
 # An audit log: keep a year unless the administrator chooses otherwise; refused sends, 90 days.

@@ -157,4 +157,4 @@ def insert_rows(doctype: str, fields: tuple[str, ...], rows: list[tuple], chunk_
 def site_region() -> str | None:
 	"""The ISO code of the site's country (System Settings), the default region for national numbers."""
 	country = frappe.db.get_single_value("System Settings", "country")
-	return country and frappe.db.get_value("Country", country, "code")
+	return country and frappe.get_cached_value("Country", country, "code")

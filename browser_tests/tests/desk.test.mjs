@@ -15,6 +15,8 @@ import {
 	PLAIN_USER,
 	SEARCHED_E164,
 	SEARCHED_LOCAL,
+	TIMELINE_CONTACT,
+	TIMELINE_TODO,
 	launch,
 	login,
 	open,
@@ -335,6 +337,75 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		after(() => set_language(page, MANAGER, "en"));
 	});
 
+	describe("SMS on form timelines", () => {
+		const entries = () => page.locator(".timeline-content .sms-log-timeline-entry");
+		const name_of = (doctype, filters) =>
+			xcall(page, "frappe.client.get_value", { doctype, filters, fieldname: "name" }).then(
+				(value) => value.name
+			);
+
+		it("shows a contact the SMS sent to its mobile, typed in local format", async () => {
+			const contact = await name_of("Contact", { first_name: TIMELINE_CONTACT });
+			await open(page, `/app/contact/${encodeURIComponent(contact)}`);
+			await entries().first().waitFor();
+			assert.equal(await entries().count(), 20, "the newest 20");
+			const newest = await entries().first().innerText();
+			assert.ok(newest.includes(HOSTILE_MESSAGE), "the message is shown as text");
+			assert.ok(newest.includes(HOSTILE_SENDER), "the sender is shown as text");
+			assert.ok(newest.includes(SEARCHED_E164), "the number it went to");
+			assert.match(newest, /Sent/);
+			assert.equal(await page.locator(".sms-log-timeline-entry img").count(), 0);
+			assert.equal(await xss_fired(page), false, "no script ran");
+			const more = page.locator(".sms-log-timeline-more a");
+			assert.equal(
+				await more.getAttribute("href"),
+				`/app/sms-log?normalized_number=${encodeURIComponent(SEARCHED_E164)}`
+			);
+			await entries().first().scrollIntoViewIfNeeded();
+			await shot("18-timeline-contact.png");
+
+			await more.click();
+			await page.waitForFunction(
+				(e164) =>
+					window.cur_list?.doctype === "SMS Log" &&
+					cur_list.filter_area?.filter_list &&
+					cur_list.filter_area
+						.get()
+						.some((f) => f[1] === "normalized_number" && f[3] === e164),
+				SEARCHED_E164
+			);
+			await shot("19-timeline-view-all.png");
+		});
+
+		it("shows a document the SMS sent for it", async () => {
+			const todo = await name_of("ToDo", { description: TIMELINE_TODO });
+			await open(page, `/app/todo/${todo}`);
+			await entries().first().waitFor();
+			assert.equal(await entries().count(), 1);
+			const entry = await entries().first().innerText();
+			assert.ok(entry.includes(HOSTILE_MESSAGE), "the message is shown as text");
+			assert.match(entry, /2 recipients/);
+			assert.equal(await xss_fired(page), false, "no script ran");
+			await entries().first().scrollIntoViewIfNeeded();
+			await shot("20-timeline-document.png");
+		});
+
+		it("shows them right to left in Arabic", async () => {
+			await set_language(page, MANAGER, "ar");
+			try {
+				const contact = await name_of("Contact", { first_name: TIMELINE_CONTACT });
+				await open(page, `/app/contact/${encodeURIComponent(contact)}`);
+				await entries().first().waitFor();
+				assert.equal(await page.getAttribute("html", "dir"), "rtl");
+				assert.match(await entries().first().innerText(), /رسالة نصية من/);
+				await entries().first().scrollIntoViewIfNeeded();
+				await shot("21-timeline-contact-arabic.png");
+			} finally {
+				await set_language(page, MANAGER, "en");
+			}
+		});
+	});
+
 	it("refuses SMS Logs to a plain Desk user", async () => {
 		const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
 		const plain = await context.newPage();
@@ -357,6 +428,25 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			);
 			assert.equal(api, 403);
 			await plain.screenshot({ path: join(ARTIFACTS, "17-plain-user-refused.png") });
+
+			// SMS are sent for this user's own User document, which they may open: no trace of them
+			await open(plain, `/app/user/${PLAIN_USER}`);
+			await plain.waitForFunction(
+				() => document.querySelectorAll(".timeline-item[data-timestamp]").length > 0
+			);
+			assert.equal(await plain.locator(".sms-log-timeline-entry").count(), 0);
+			const docinfo = await plain.evaluate(
+				(user) =>
+					fetch(
+						`/api/method/frappe.desk.form.load.getdoc?doctype=User&name=${encodeURIComponent(
+							user
+						)}`,
+						{ headers: { Accept: "application/json" } }
+					).then((r) => r.text()),
+				PLAIN_USER
+			);
+			assert.doesNotMatch(docinfo, /sms-log-timeline|SMS-\d{4}/);
+			await plain.screenshot({ path: join(ARTIFACTS, "22-plain-user-timeline.png") });
 		} finally {
 			await context.close();
 		}

@@ -12,9 +12,10 @@ from unittest.mock import patch
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.desk import reportview
+from frappe.desk.form.load import getdoc
 from frappe.utils import add_days, today
 
-from sms_log_app import log_writer
+from sms_log_app import log_writer, timeline
 from sms_log_app.benchmark.seed import SENDER_PREFIX
 from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
 	execute as delivery_summary_report,
@@ -234,4 +235,51 @@ def delivery_summary(days: int, runs: int) -> list:
 			timings(lambda: delivery_summary_report(filters), runs),
 			target=0.3 if days <= 30 else None,
 		)
+	]
+
+
+def timeline_on_form(number: str, runs: int) -> list:
+	"""What the SMS timeline adds to loading a form (`getdoc`, docinfo included): a Contact with
+	`number`, loaded with the timeline and with the hook's function returning nothing, alternately;
+	and the timeline alone, for that Contact and for a form no SMS was sent for."""
+	matches = frappe.db.count("SMS Log Recipient", {"normalized_number": number})
+	recipients = frappe.db.count("SMS Log Recipient")
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": SENDER_PREFIX + "Timeline",
+			"phone_nos": [{"phone": number, "is_primary_mobile_no": 1}],
+		}
+	).insert(ignore_permissions=True)
+	todo = frappe.get_doc({"doctype": "ToDo", "description": SENDER_PREFIX + "Timeline"}).insert()
+
+	def load():
+		frappe.local.response = frappe._dict({"docs": []})
+		getdoc("Contact", contact.name)
+
+	try:
+		load()  # warm-up: meta, caches, imports
+		on, off = [], []
+		for _ in range(runs):
+			with patch.object(timeline, "timeline_entries", lambda doctype, docname: []):
+				off += timings(load, 1, warmup=0)
+			on += timings(load, 1, warmup=0)
+		alone = timings(lambda: timeline.timeline_entries("Contact", contact.name), runs)
+		elsewhere = timings(lambda: timeline.timeline_entries("ToDo", todo.name), runs)
+	finally:
+		frappe.delete_doc("Contact", contact.name, force=True, ignore_permissions=True)
+		frappe.delete_doc("ToDo", todo.name, force=True, ignore_permissions=True)
+
+	rows = f"{matches:,} of {recipients:,} recipient rows"
+	return [
+		Figure("form load (getdoc) of a Contact, SMS timeline off", "-", off),
+		Figure(f"form load (getdoc) of a Contact with {matches:,} SMS, SMS timeline on", rows, on),
+		Figure(
+			"SMS timeline added to getdoc (paired on - off)",
+			rows,
+			[with_timeline - without for with_timeline, without in zip(on, off, strict=True)],
+			target=0.005,
+		),
+		Figure("SMS timeline alone (timeline_entries), that Contact", rows, alone),
+		Figure("SMS timeline alone, a ToDo no SMS was sent for", "-", elsewhere),
 	]

@@ -33,6 +33,7 @@ def run(logs: int = 200_000, runs: int = 20, keep: bool = False):
 		)
 		figures += measure.lookup_by_number(seeded["typical_number"], runs=runs, like_runs=5)
 		figures += measure.lookup_by_number(seeded["busiest_number"], runs=runs, like_runs=5, targets=False)
+		figures += measure.timeline_on_form(seeded["busiest_number"], runs=runs)
 		for status in ("Failed", "Partially Sent"):
 			figures += measure.list_first_page(status, runs=runs)
 		figures += measure.delivery_summary(30, runs=runs)

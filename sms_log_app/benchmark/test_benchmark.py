@@ -50,6 +50,7 @@ class TestBenchmark(FrappeTestCase):
 		figures += measure.lookup_by_number(seeded["busiest_number"], runs=2, like_runs=1)
 		figures += measure.list_first_page("Failed", runs=2)
 		figures += measure.delivery_summary(30, runs=1)
+		figures += measure.timeline_on_form(seeded["busiest_number"], runs=2)
 
 		for figure in figures:
 			if isinstance(figure, measure.Figure):
@@ -58,6 +59,7 @@ class TestBenchmark(FrappeTestCase):
 		self.assertIn("| capture overhead, 1 recipient", table)
 		self.assertIn("| lookup speed-up", table)
 		self.assertIn("| delivery summary, 30 days", table)
+		self.assertIn("| SMS timeline added to getdoc", table)
 
 
 def seeded_logs() -> int:

@@ -1,4 +1,5 @@
-"""Realistic SMS Logs and two users for looking at the Desk views and for the browser tests.
+"""Realistic SMS Logs, two users, and a contact and a ToDo with SMS on their timelines, for looking at
+the Desk views and for the browser tests.
 
 Run on a throwaway site:
 
@@ -40,6 +41,11 @@ HOSTILE_MESSAGE = (
 HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>"
 HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory"
 
+# A contact whose mobile is SEARCHED_NUMBER typed in local format, and the document the hostile log was
+# sent for: the browser tests read the SMS on their form timelines.
+TIMELINE_CONTACT = "Huda Timeline"
+TIMELINE_TODO = "Payment reminder, with its SMS on the timeline"
+
 SENDERS = ("Noura Al-Qahtani", "Collections Desk", "Clinic Reminders", "Support Team", "Scheduler")
 MESSAGES = (
 	"Dear customer, invoice {ref} of SAR {amount} is due on {date}. Thank you.",
@@ -64,6 +70,7 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	set_site_country()
 	make_users()
 	references = make_references()
+	timeline_todo = make_timeline_documents()
 	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER)))
 	frappe.db.commit()
 
@@ -75,9 +82,10 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 			sent_at = add_to_date(now_datetime(), days=-age, minutes=-rng.randrange(600) if age else -i)
 			send(rng, references, sent_at, searched=i % 12 == 0)
 		# the newest log carries HTML and script everywhere a user can put it
-		name = capture.send_and_log(
-			[HOSTILE_NUMBER, SEARCHED_NUMBER], HOSTILE_MESSAGE, sender_name=HOSTILE_SENDER
-		)
+		with capture.reference("ToDo", timeline_todo):
+			name = capture.send_and_log(
+				[HOSTILE_NUMBER, SEARCHED_NUMBER], HOSTILE_MESSAGE, sender_name=HOSTILE_SENDER
+			)
 		backdate(name, now_datetime())
 	frappe.db.commit()
 
@@ -133,6 +141,21 @@ def make_users():
 			user.insert(ignore_permissions=True)
 		frappe.db.set_value("User", email, "language", "en")
 		update_password(email, PASSWORD)
+
+
+def make_timeline_documents() -> str:
+	"""The contact of SEARCHED_NUMBER, its mobile typed in local format, and the ToDo the hostile log
+	is sent for; returns the ToDo's name."""
+	if not frappe.db.exists("Contact", {"first_name": TIMELINE_CONTACT}):
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": TIMELINE_CONTACT,
+				"phone_nos": [{"phone": SEARCHED_FORMS[0], "is_primary_mobile_no": 1}],
+			}
+		).insert(ignore_permissions=True)
+	todo = frappe.db.get_value("ToDo", {"description": TIMELINE_TODO})
+	return todo or frappe.get_doc({"doctype": "ToDo", "description": TIMELINE_TODO}).insert().name
 
 
 def make_references() -> list[tuple[str, str]]:

@@ -96,6 +96,8 @@ def on_doctype_update():
 	frappe.db.add_index("SMS Log", ["creation"])
 	# the list filtered by status, newest first, and its count
 	frappe.db.add_index("SMS Log", ["status", "creation"])
+	# a document's timeline: the newest logs sent for it
+	frappe.db.add_index("SMS Log", ["reference_doctype", "reference_name", "creation"], "reference_index")
 	# SMS Delivery Summary: grouped and summed from the index alone, without reading the rows
 	frappe.db.add_index(
 		"SMS Log",

@@ -39,3 +39,5 @@ def on_doctype_update():
 	frappe.db.add_index(
 		"SMS Log Recipient", ["normalized_number", "parenttype", "parent"], "number_parent_index"
 	)
+	# a person's timeline: the newest logs to a number, read back from the index in order of creation
+	frappe.db.add_index("SMS Log Recipient", ["normalized_number", "creation"], "number_creation_index")
