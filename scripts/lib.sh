@@ -46,6 +46,12 @@ new_site() {
 	frappe_cli new-site "$site" --force --admin-password admin \
 		--db-root-username "$db_user" --db-root-password "$db_password" "${@/#/--install-app=}"
 	frappe_cli --site "$site" set-config allow_tests true
+	# new-site can end with status 0 when an app failed to install
+	local installed app
+	installed=$(frappe_cli --site "$site" list-apps)
+	for app in "$@"; do
+		grep -qw "^$app" <<<"$installed" || { echo "new_site: $app did not install on $site" >&2; return 1; }
+	done
 }
 
 drop_site() {
