@@ -19,6 +19,7 @@ import {
 	TIMELINE_TODO,
 	launch,
 	login,
+	new_page,
 	open,
 	open_list,
 	set_language,
@@ -35,7 +36,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 
 	before(async () => {
 		browser = await launch();
-		page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+		page = await new_page(browser, { viewport: { width: 1600, height: 1000 } });
 	});
 
 	after(async () => {
@@ -408,7 +409,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 
 	it("refuses SMS Logs to a plain Desk user", async () => {
 		const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-		const plain = await context.newPage();
+		const plain = await new_page(context);
 		try {
 			await login(plain, PLAIN_USER);
 			await open(plain, "/app/sms-log");

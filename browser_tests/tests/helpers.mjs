@@ -38,6 +38,17 @@ export function launch() {
 	});
 }
 
+// A Desk's first load on a busy two-core machine can take longer than Playwright's 30 s default; a
+// wait that never ends still fails the test.
+const TIMEOUT = Number(process.env.SMS_LOG_BROWSER_TIMEOUT || 90000);
+
+export async function new_page(owner, options) {
+	const page = await owner.newPage(options);
+	page.setDefaultTimeout(TIMEOUT);
+	page.setDefaultNavigationTimeout(TIMEOUT);
+	return page;
+}
+
 export async function open(page, path) {
 	await page.goto(BASE_URL + path);
 	await page.waitForFunction(() => window.frappe?.boot?.user);
@@ -122,6 +133,6 @@ export async function wait_for_bars(page, scope) {
 			return settled;
 		},
 		scope,
-		{ polling: 300, timeout: 30000 }
+		{ polling: 300 }
 	);
 }

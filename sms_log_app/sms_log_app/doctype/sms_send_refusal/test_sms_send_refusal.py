@@ -331,6 +331,7 @@ class TestSendPermission(FrappeTestCase):
 			)
 
 		self.assertEqual((refused.status_code, created.status_code), (403, 200), created.text[:300])
+		self.assertIn("verification", login.json(), login.text[:500])
 		self.assertEqual(login.json()["verification"]["token_delivery"], True, login.text[:300])
 		self.assertEqual(self.gateway.received_numbers(), [numbers(1, start=1)[0], OTP_MOBILE])
 		self.assertEqual(self.gateway.requests[1]["params"]["text"][:26], "Your verification code is ")
