@@ -108,10 +108,6 @@ export async function set_language(page, user, language) {
 		fieldname: "language",
 		value: language,
 	});
-	// Frappe v15.55 keeps the language of the session it began with for what the server renders (the
-	// form timeline): begin a new one
-	await page.goto(BASE_URL + "/api/method/logout");
-	await login(page, user);
 }
 
 // Whether an injected handler ran in the page or in any of its frames (print previews are iframes).
