@@ -27,7 +27,7 @@ from frappe.core.doctype.sms_settings import sms_settings
 from frappe.query_builder.functions import Lower, Replace
 from frappe.utils import now_datetime
 
-from sms_log_app import log_writer, send_permission
+from sms_log_app import bulk_send, log_writer, send_permission
 from sms_log_app.delivery import extract_message_id
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
 from sms_log_app.masking import mask_codes
@@ -162,7 +162,7 @@ def send_token_via_sms(otpsecret, token=None, phone_no=None):
 	if not phone_no or not config.url:
 		return False
 	message = OTP_MESSAGE + pyotp.HOTP(otpsecret).at(int(token))
-	(outcome,) = _with_message_ids(deliver(config, [phone_no], message))
+	(outcome,) = with_message_ids(deliver(config, [phone_no], message))
 	_log(mask_codes(message), [_masked(outcome)], sender_name=OTP_SENDER)
 	return outcome.accepted
 
@@ -188,7 +188,7 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 		use_json=bool(use_json),
 		timeout=get_settings().gateway_timeout,
 	)
-	(outcome,) = _with_message_ids(deliver(config, [number], message))
+	(outcome,) = with_message_ids(deliver(config, [number], message))
 	sender = OTP_SENDER if message.startswith(OTP_MESSAGE) else None
 	_log(mask_codes(message), [_masked(outcome)], sender_name=sender)
 	return outcome.http_status or 0
@@ -203,7 +203,7 @@ def _masked(outcome: Outcome) -> Outcome:
 	)
 
 
-def _with_message_ids(outcomes: list[Outcome]) -> list[Outcome]:
+def with_message_ids(outcomes: list[Outcome]) -> list[Outcome]:
 	"""Read the gateway's id of each accepted SMS from its answer, as SMS Log Settings say."""
 	settings = get_settings()
 	for outcome in outcomes:
@@ -233,14 +233,21 @@ def send_and_log(
 		send_permission.check_sender(len(numbers))
 	if len(numbers) > settings.max_recipients:
 		frappe.throw(
-			_("An SMS can go to at most {0} recipients at once; this one has {1}. Split the list.").format(
+			_("A send can queue at most {0} recipients; this one has {1}. Split the list.").format(
 				settings.max_recipients, len(numbers)
 			),
 			TooManyRecipients,
 		)
 	if user_send:
 		send_permission.take_recipients(len(numbers))
-	outcomes = _with_message_ids(
+	if len(numbers) > settings.queue_threshold:
+		log_name = bulk_send.queue_send(
+			numbers, message, sender_name or default_sender_name(), _with_reference(log_fields)
+		)
+		if success_msg:
+			_show_queued(len(numbers), log_name)
+		return log_name
+	outcomes = with_message_ids(
 		deliver(gateway_config(settings.gateway_timeout), numbers, message, deadline=settings.send_deadline)
 	)
 	log_name = _log(message, outcomes, sender_name=sender_name, log_fields=log_fields)
@@ -257,8 +264,12 @@ def _log(
 		outcomes=outcomes,
 		sender_name=sender_name or default_sender_name(),
 		sent_at=now_datetime(),
-		log_fields={**(_reference.get() or form_reference() or {}), **(log_fields or {})},
+		log_fields=_with_reference(log_fields),
 	)
+
+
+def _with_reference(log_fields: dict | None) -> dict:
+	return {**(_reference.get() or form_reference() or {}), **(log_fields or {})}
 
 
 def parse_receiver_list(receiver_list) -> list[str]:
@@ -316,12 +327,25 @@ def default_sender_name() -> str:
 	return frappe.utils.get_fullname(user)
 
 
+def _log_link(log_name: str | None) -> str:
+	# a link only for those who may open it
+	readable = log_name and frappe.has_permission("SMS Log", "read")
+	return frappe.utils.get_link_to_form("SMS Log", log_name) if readable else ""
+
+
+def _show_queued(count: int, log_name: str):
+	frappe.msgprint(
+		_("SMS queued for {0} recipients; they are sent in the background. {1}").format(
+			count, _log_link(log_name)
+		),
+		indicator="blue",
+	)
+
+
 def _show_summary(outcomes: list[Outcome], log_name: str | None):
 	sent = sum(o.accepted for o in outcomes)
 	failed = len(outcomes) - sent
-	# a link only for those who may open it
-	readable = log_name and frappe.has_permission("SMS Log", "read")
-	link = frappe.utils.get_link_to_form("SMS Log", log_name) if readable else ""
+	link = _log_link(log_name)
 	if not failed:
 		frappe.msgprint(_("SMS sent to {0} recipients. {1}").format(sent, link), indicator="green")
 		return

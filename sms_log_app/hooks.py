@@ -42,6 +42,11 @@ override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.override
 # The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).
 additional_timeline_content = {"*": ["sms_log_app.timeline.timeline_entries"]}
 
+# Bulk sends
+# ----------
+# Re-enqueue queued sends whose worker died (sms_log_app/bulk_send.py).
+scheduler_events = {"cron": {"* * * * *": ["sms_log_app.bulk_send.resume_stalled_sends"]}}
+
 # Log Settings
 # ------------
 # An audit log: keep a year unless the administrator chooses otherwise; refused sends, 90 days.

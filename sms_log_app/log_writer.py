@@ -13,7 +13,7 @@ import frappe
 
 from sms_log_app.gateway import Outcome
 from sms_log_app.numbers import to_e164
-from sms_log_app.status import FAILED, SENT
+from sms_log_app.status import FAILED, QUEUED, SENT
 
 WRITE_ATTEMPTS = 3
 RECIPIENT_FIELDS = (
@@ -76,6 +76,23 @@ def write_log(
 			return None
 
 
+def write_queued_log(*, message: str, numbers: list[str], sender_name: str, sent_at, log_fields: dict) -> str:
+	"""Insert one SMS Log with status Queued and a Queued row per number, commit it, return its name.
+
+	Nothing has been sent yet, so a failure here reaches the caller.
+	"""
+	region = site_region()
+	outcomes = [Outcome(number, False) for number in numbers]
+	fields = {**log_fields, "status": QUEUED}
+	for attempt in range(1, WRITE_ATTEMPTS + 1):
+		try:
+			with separate_connection():
+				return _insert(message, outcomes, sender_name, sent_at, fields, region, row_status=QUEUED)
+		except Exception as e:
+			if attempt == WRITE_ATTEMPTS or not _is_transient(e):
+				raise
+
+
 def _is_transient(e: Exception) -> bool:
 	return frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e) or frappe.db.is_duplicate_entry(e)
 
@@ -91,7 +108,7 @@ def _report_lost(message, outcomes, sender_name, sent_at):
 	frappe.log_error(title="SMS Log could not be written")
 
 
-def _insert(message, outcomes, sender_name, sent_at, log_fields, region) -> str:
+def _insert(message, outcomes, sender_name, sent_at, log_fields, region, row_status=None) -> str:
 	requested = [o.number for o in outcomes]
 	sent_to = [o.number for o in outcomes if o.accepted]
 	# the controller derives the date, the status, the segments and the encoding
@@ -126,7 +143,7 @@ def _insert(message, outcomes, sender_name, sent_at, log_fields, region) -> str:
 				*stamp,
 				o.number,
 				to_e164(o.number, region),
-				SENT if o.accepted else FAILED,
+				row_status or (SENT if o.accepted else FAILED),
 				o.http_status or 0,
 				o.error,
 				o.response,

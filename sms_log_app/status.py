@@ -1,5 +1,9 @@
 """Statuses of a log and of its recipients, and how delivery reports move them."""
 
+# A log, and a recipient, waiting for the background job (bulk_send)
+QUEUED = "Queued"
+# A recipient whose request is going out
+SENDING = "Sending"
 # A log, after the send
 SENT = "Sent"
 PARTIALLY_SENT = "Partially Sent"

@@ -126,6 +126,31 @@ def capture_overhead(recipients: int, runs: int) -> list:
 	return [off, on, Ratio(f"capture overhead, {rows} (captured / off)", on.median / off.median, target)]
 
 
+def queued_send_throughput(recipients: int) -> list:
+	"""Recipients a second of a queued send of `recipients` numbers, its job run in this process, and of
+	plain `gateway.deliver` to the same numbers, with the job's overhead (queued / deliver alone)."""
+	from sms_log_app import bulk_send
+	from sms_log_app.capture import gateway_config
+	from sms_log_app.gateway import deliver
+
+	targets = numbers(recipients)
+	started = time.perf_counter()
+	deliver(gateway_config(10), targets, "Benchmark: plain deliver")
+	plain = time.perf_counter() - started
+	started = time.perf_counter()
+	with patch.object(bulk_send, "enqueue", lambda log_name: None):  # the job runs here instead
+		log_name = bulk_send.queue_send(targets, "Benchmark: queued send", SENDER_PREFIX + "Queue", {})
+	frappe.db.commit()  # see the log, written on a connection of its own, as a worker would
+	bulk_send.send_queued(log_name)
+	queued = time.perf_counter() - started
+	rows = f"{recipients:,} recipients"
+	return [
+		Figure(f"deliver alone ({recipients / plain:,.0f} recipients/s)", rows, [plain]),
+		Figure(f"queued send, job in-process ({recipients / queued:,.0f} recipients/s)", rows, [queued]),
+		Ratio("queued send overhead (queued / deliver alone)", queued / plain),
+	]
+
+
 def bulk_log_write(recipients: int, runs: int) -> list:
 	"""The time `write_log` takes for one send_sms to `recipients` numbers."""
 	samples, write_log = [], log_writer.write_log

@@ -20,6 +20,7 @@ def run(logs: int = 200_000, runs: int = 20, keep: bool = False):
 		figures += measure.capture_overhead(1, runs=runs * 2)
 		figures += measure.capture_overhead(100, runs=max(runs // 2, 3))
 		figures += measure.bulk_log_write(1000, runs=5)
+		figures += measure.queued_send_throughput(10_000)
 
 	try:
 		started = time.perf_counter()

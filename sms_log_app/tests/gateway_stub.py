@@ -110,6 +110,7 @@ def _handler_for(stub: GatewayStub):
 					"headers": dict(self.headers),
 					"params": params,
 					"message_id": message_id,
+					"received_at": time.monotonic(),
 				}
 			)
 

@@ -10,7 +10,7 @@ from frappe.utils import getdate, now_datetime
 
 from sms_log_app.adoption import STOCK_COUNTS
 from sms_log_app.segments import count_segments
-from sms_log_app.status import log_status
+from sms_log_app.status import QUEUED, log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
 
 CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
@@ -43,7 +43,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		sent_on: DF.Date | None
 		sent_to: DF.Code | None
 		status: DF.Literal[
-			"Sent", "Partially Sent", "Failed", "Delivered", "Partially Delivered", "Undelivered"
+			"Sent", "Partially Sent", "Failed", "Delivered", "Partially Delivered", "Undelivered", "Queued"
 		]
 	# end: auto-generated types
 
@@ -55,7 +55,8 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		self.adopt_stock_field_names()
 		self.sent_at = self.sent_at or now_datetime()
 		self.sent_on = getdate(self.sent_at)
-		self.status = log_status(self.noofrequested_sms, self.noofsent_sms)
+		if self.status != QUEUED:  # a bulk send is completed by its job (bulk_send)
+			self.status = log_status(self.noofrequested_sms, self.noofsent_sms)
 		self.encoding, self.segments = count_segments(self.message or "")
 
 	def adopt_stock_field_names(self):

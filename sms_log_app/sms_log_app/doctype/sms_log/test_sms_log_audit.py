@@ -104,7 +104,7 @@ BAD_INPUTS = [
 	("not JSON", "0500000001, 0500000002", MESSAGE, capture.InvalidReceiverList),
 	("nested list", [["0500000001"]], MESSAGE, capture.InvalidReceiverList),
 	("booleans", "[true]", MESSAGE, capture.InvalidReceiverList),
-	("10,000 recipients", [f"+9665{i:08d}" for i in range(10_000)], MESSAGE, capture.TooManyRecipients),
+	("100,001 recipients", [f"+9665{i:08d}" for i in range(100_001)], MESSAGE, capture.TooManyRecipients),
 	("empty message", [N1], "   ", capture.InvalidMessage),
 	("invalid UTF-8 bytes", [N1], b"Payment \xff\xfe due", capture.InvalidMessage),
 	("JSON string of one number", '"0500000001"', MESSAGE, "logged"),

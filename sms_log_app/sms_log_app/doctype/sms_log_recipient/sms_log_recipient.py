@@ -30,7 +30,7 @@ class SMSLogRecipient(VerbatimFieldsAsText, Document):
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data
-		status: DF.Literal["Sent", "Failed"]
+		status: DF.Literal["Sent", "Failed", "Queued", "Sending"]
 	# end: auto-generated types
 
 

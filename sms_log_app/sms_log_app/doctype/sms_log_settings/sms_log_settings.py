@@ -11,7 +11,8 @@ from sms_log_app.delivery import PRESETS
 LIMITS = {
 	"gateway_timeout": 10,
 	"send_deadline": 60,
-	"max_recipients": 1000,
+	"max_recipients": 100_000,
+	"queue_threshold": 50,
 	"delivery_reports_per_minute": 600,
 	"hourly_recipients_per_user": 200,
 	"hourly_recipients_per_system_manager": 5000,
@@ -36,8 +37,10 @@ class SMSLogSettings(Document):
 		hourly_recipients_per_system_manager: DF.Int
 		hourly_recipients_per_user: DF.Int
 		max_recipients: DF.Int
+		messages_per_second: DF.Float
 		message_id_pattern: DF.Data | None
 		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
+		queue_threshold: DF.Int
 		report_error_field: DF.Data | None
 		report_message_id_field: DF.Data | None
 		report_number_field: DF.Data | None
