@@ -1,7 +1,7 @@
 __version__ = "0.1.0"
 
 try:
-	import frappe  # noqa: F401
+	import frappe
 except ImportError:  # the pure-logic unit tests run without Frappe
 	pass
 else:
