@@ -19,6 +19,7 @@ from frappe.utils import format_datetime
 
 from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
+from sms_log_app.phone_search import newest_logs
 from sms_log_app.status import DELIVERED, FINAL_DELIVERY, SENT
 
 SHOWN = 20  # the newest logs shown; a link to the SMS Log list leads to the rest
@@ -49,9 +50,13 @@ def timeline_entries(doctype: str, docname: str) -> list[dict]:
 	numbers = person_numbers(doctype, docname)
 	to_person, outcomes = {}, {}
 	for number in numbers:
-		for parent, creation, status, delivery_status, typed in newest_rows_to_number(number):
-			to_person[parent] = creation
-			outcomes.setdefault(parent, []).append((outcome(status, delivery_status), 1, typed))
+		for row in newest_logs(
+			number, SHOWN + 1, 0, "r.parent as name, r.creation, r.status, r.delivery_status, r.number"
+		):
+			to_person[row.name] = row.creation
+			outcomes.setdefault(row.name, []).append(
+				(outcome(row.status, row.delivery_status), 1, row.number)
+			)
 	newest = sorted({**referenced, **to_person}.items(), key=lambda item: item[1], reverse=True)
 	if not newest:
 		return []
@@ -111,34 +116,6 @@ def newest_logs_for_document(doctype: str, docname: str) -> dict:
 		.run()
 	)
 	return dict(rows)
-
-
-def newest_rows_to_number(number: str) -> list[tuple]:
-	"""(log name, creation, status, delivery status, number as typed) of the recipient rows with
-	`number` (E.164) of the newest SHOWN + 1 logs that went to it.
-
-	A range scan of the index (normalized_number, creation), newest first. A log that went to the same
-	number twice has two rows, so read on until SHOWN + 1 logs are found or the rows run out.
-	"""
-	recipient = frappe.qb.DocType("SMS Log Recipient")
-	query = (
-		frappe.qb.from_(recipient)
-		.select(
-			recipient.parent,
-			recipient.creation,
-			recipient.status,
-			recipient.delivery_status,
-			recipient.number,
-		)
-		.where(recipient.normalized_number == number)
-		.orderby(recipient.creation, order=Order.desc)
-	)
-	limit = SHOWN + 1
-	while True:
-		rows = query.limit(limit).run()
-		if len(rows) < limit or len({row[0] for row in rows}) > SHOWN:
-			return rows
-		limit *= 2
 
 
 def recipient_outcomes(names: list[str]) -> dict:

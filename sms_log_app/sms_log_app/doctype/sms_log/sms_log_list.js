@@ -72,6 +72,8 @@ frappe.listview_settings["SMS Log"] = {
 	},
 
 	onload(listview) {
+		// reportview.get, but a number's newest logs come from its recipients' index
+		listview.method = "sms_log_app.phone_search.get_list_page";
 		add_phone_number_search(listview);
 	},
 };

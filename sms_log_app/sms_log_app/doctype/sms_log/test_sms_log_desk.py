@@ -3,12 +3,14 @@
 
 """Server pieces of the Desk views: the search by phone number and the workspace's number cards."""
 
+import random
+
 import frappe
 from frappe.query_builder.functions import Sum
 
 from sms_log_app import capture, number_cards
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.phone_search import normalize_number
+from sms_log_app.phone_search import get_list_page, logs_to_number, normalize_number
 from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
 
 PLAIN_USER = "sms-log-desk-plain@example.com"
@@ -45,6 +47,50 @@ class TestPhoneSearch(SMSLogTestCase):
 						distinct=True,
 					)
 				self.assertEqual(len(found), 2)
+
+	def test_newest_logs_to_a_number_page_like_the_list_query(self):
+		"""logs_to_number and the list's shortcut read the recipients' index; they must give the pages
+		the list's own query gives, a log sent to the number twice counted once."""
+		number = f"+96658{random.randint(10**6, 10**7 - 1)}"  # a number of this test only
+		for i in range(7):
+			numbers = [number, number] if i == 3 else [number, N2]
+			capture.send_and_log(numbers, f"{self.message} {i}")
+		frappe.db.rollback()  # see what the log connection committed
+
+		def list_query(start, page):
+			return frappe.get_list(
+				"SMS Log",
+				filters=[["SMS Log Recipient", "normalized_number", "=", number]],
+				fields=["`tabSMS Log`.`name`"],
+				order_by="`tabSMS Log`.`creation` desc",
+				limit_start=start,
+				limit_page_length=page,
+				distinct=True,
+				pluck="name",
+			)
+
+		self.assertEqual(len(list_query(0, 20)), 7)
+		for start, page in ((0, 20), (0, 3), (3, 3), (6, 3)):
+			with self.subTest(start=start, page=page):
+				found = logs_to_number(number.replace("+966", "0"), limit=page, start=start)
+				self.assertEqual([log.name for log in found], list_query(start, page))
+				self.assertEqual(set(found[0]), {"name", "sent_at", "status", "sender_name", "message"})
+
+				frappe.form_dict.update(
+					{
+						"doctype": "SMS Log",
+						"fields": frappe.as_json(["`tabSMS Log`.`name`", "`tabSMS Log`.`status`"]),
+						"filters": frappe.as_json([["SMS Log Recipient", "normalized_number", "=", number]]),
+						"order_by": "`tabSMS Log`.`creation` desc",
+						"start": start,
+						"page_length": page,
+					}
+				)
+				page_names = [row[0] for row in get_list_page()["values"]]
+				self.assertEqual(page_names, list_query(start, page))
+
+		with self.assertRaises(frappe.ValidationError):
+			logs_to_number("hello")
 
 	def test_text_that_is_not_a_number(self):
 		for typed in ("", "hello", "<img src=x onerror=alert(1)>"):

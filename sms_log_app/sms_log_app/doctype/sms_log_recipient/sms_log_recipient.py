@@ -39,5 +39,7 @@ def on_doctype_update():
 	frappe.db.add_index(
 		"SMS Log Recipient", ["normalized_number", "parenttype", "parent"], "number_parent_index"
 	)
-	# a person's timeline: the newest logs to a number, read back from the index in order of creation
-	frappe.db.add_index("SMS Log Recipient", ["normalized_number", "creation"], "number_creation_index")
+	# the newest logs to a number (phone_search, a person's timeline), from the index alone in order
+	frappe.db.add_index(
+		"SMS Log Recipient", ["normalized_number", "creation", "parent"], "number_newest_index"
+	)
