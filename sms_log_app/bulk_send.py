@@ -16,7 +16,7 @@ from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.background_jobs import get_job, is_job_enqueued
 
-from sms_log_app import log_writer
+from sms_log_app import daily_totals, log_writer
 from sms_log_app.gateway import GATEWAY_DOWN, NOT_DIALABLE, Outcome, send_one
 from sms_log_app.numbers import is_dialable
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
@@ -143,6 +143,9 @@ def complete(log_name: str):
 		pluck="number",
 		order_by="idx asc",
 	)
+	before = frappe.db.get_value(
+		"SMS Log", log_name, daily_totals.COUNTED_FIELDS, as_dict=True, for_update=True
+	)
 	log = frappe.get_doc("SMS Log", log_name)
 	values = {
 		"noofsent_sms": len(sent_to),
@@ -152,6 +155,7 @@ def complete(log_name: str):
 	if log.meta.has_field("no_of_sent_sms"):  # the owner's count where ERPNext or Frappe owns SMS Log
 		values["no_of_sent_sms"] = len(sent_to)
 	frappe.db.set_value("SMS Log", log_name, values)
+	daily_totals.move(before, {**before, **values})
 	frappe.db.commit()
 	frappe.publish_progress(100, title=_("Sending SMS"), doctype="SMS Log", docname=log_name)
 	log.reload()

@@ -8,6 +8,7 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import convert_utc_to_system_timezone, get_datetime, get_url, now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from sms_log_app import daily_totals
 from sms_log_app.delivery import Report, parse_report
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.status import PENDING, SENT, log_status, next_delivery_status, rolled_up_status
@@ -75,9 +76,7 @@ def apply_report(log_name: str, recipient_name: str, report: Report) -> bool:
 
 	The log's row is locked first, so that concurrent reports for one log apply one after the other.
 	"""
-	log = frappe.db.get_value(
-		"SMS Log", log_name, ["status", "noofrequested_sms", "noofsent_sms"], as_dict=True, for_update=True
-	)
+	log = frappe.db.get_value("SMS Log", log_name, daily_totals.COUNTED_FIELDS, as_dict=True, for_update=True)
 	rows = frappe.get_all(
 		"SMS Log Recipient",
 		filters={"parent": log_name, "parenttype": "SMS Log"},
@@ -105,6 +104,7 @@ def apply_report(log_name: str, recipient_name: str, report: Report) -> bool:
 	log_changes = []
 	if new_status != log.status:
 		frappe.db.set_value("SMS Log", log_name, "status", new_status)
+		daily_totals.move(log, {**log, "status": new_status})
 		log_changes = [["status", log.status, new_status]]
 
 	# The log's history (track_changes), written directly: saving the log would rewrite every row.

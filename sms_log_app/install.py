@@ -1,4 +1,4 @@
-from sms_log_app import adoption
+from sms_log_app import adoption, daily_totals
 
 
 def before_install_or_migrate():
@@ -7,12 +7,14 @@ def before_install_or_migrate():
 
 def after_install_or_migrate():
 	adoption.adopt()
+	daily_totals.rebuild()  # adopt completes logs written without the app
 
 
 def after_app_install(app_name: str):
 	"""Another app installed after this one may have taken SMS Log over (ERPNext v15 does)."""
 	if app_name != "sms_log_app":
 		adoption.adopt()
+		daily_totals.rebuild()
 
 
 def before_uninstall():

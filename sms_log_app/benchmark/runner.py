@@ -17,6 +17,7 @@ def run(logs: int = 200_000, runs: int = 20, keep: bool = False):
 	"""
 	figures = []
 	with measure.local_gateway():
+		figures += measure.log_write(runs=runs * 3)
 		figures += measure.capture_overhead(1, runs=runs * 2)
 		figures += measure.capture_overhead(100, runs=max(runs // 2, 3))
 		figures += measure.bulk_log_write(1000, runs=5)
@@ -33,7 +34,7 @@ def run(logs: int = 200_000, runs: int = 20, keep: bool = False):
 			)
 		)
 		figures += measure.lookup_by_number(seeded["typical_number"], runs=runs, like_runs=5)
-		figures += measure.lookup_by_number(seeded["busiest_number"], runs=runs, like_runs=5, targets=False)
+		figures += measure.lookup_by_number(seeded["busiest_number"], runs=runs, like_runs=5, typical=False)
 		figures += measure.timeline_on_form(seeded["busiest_number"], runs=runs)
 		for status in ("Failed", "Partially Sent"):
 			figures += measure.list_first_page(status, runs=runs)

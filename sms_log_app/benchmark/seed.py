@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import frappe
 from frappe.utils import today
 
+from sms_log_app import daily_totals
 from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows
 from sms_log_app.segments import count_segments
 from sms_log_app.status import FAILED, PARTIALLY_SENT, SENT
@@ -103,6 +104,7 @@ def clear():
 		.limit(DELETE_BATCH)
 	)
 	while names := seeded.run(pluck=True):
+		daily_totals.remove(names)
 		frappe.db.delete("SMS Log Recipient", {"parenttype": "SMS Log", "parent": ("in", names)})
 		frappe.db.delete("SMS Log", {"name": ("in", names)})
 		frappe.db.commit()
@@ -112,6 +114,7 @@ def _insert(logs: list[tuple], recipients: list[tuple]) -> int:
 	if logs:
 		insert_rows("SMS Log", LOG_FIELDS, logs)
 		insert_rows("SMS Log Recipient", RECIPIENT_FIELDS, recipients)
+		daily_totals.add(*(dict(zip(LOG_FIELDS, log, strict=True)) for log in logs))
 		frappe.db.commit()
 	return len(recipients)
 

@@ -46,19 +46,26 @@ class TestBenchmark(FrappeTestCase):
 	def test_measurements_run_and_print(self):
 		seeded = seed.seed(logs=300, days=30)
 		with measure.local_gateway():
-			figures = measure.capture_overhead(1, runs=1) + measure.bulk_log_write(10, runs=1)
+			figures = (
+				measure.log_write(runs=1)
+				+ measure.capture_overhead(1, runs=1)
+				+ measure.bulk_log_write(10, runs=1)
+			)
 		figures += measure.lookup_by_number(seeded["busiest_number"], runs=2, like_runs=1)
 		figures += measure.list_first_page("Failed", runs=2)
-		figures += measure.delivery_summary(30, runs=1)
+		figures += measure.delivery_summary(30, runs=1) + measure.delivery_summary(365, runs=1)
 		figures += measure.timeline_on_form(seeded["busiest_number"], runs=2)
 
 		for figure in figures:
 			if isinstance(figure, measure.Figure):
 				self.assertTrue(figure.samples, figure.label)
 		table = runner.table(figures)
+		self.assertIn("| log write / stock create_sms_log", table)
+		self.assertIn("| log write / floor", table)
 		self.assertIn("| capture overhead, 1 recipient", table)
 		self.assertIn("| lookup speed-up", table)
 		self.assertIn("| delivery summary, 30 days", table)
+		self.assertIn("| delivery summary, 365 days", table)
 		self.assertIn("| SMS timeline added to getdoc", table)
 
 

@@ -13,6 +13,7 @@ import requests
 from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils.password import update_password
 
+from sms_log_app import daily_totals
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS as DEFAULT_LIMITS
 
@@ -83,6 +84,7 @@ def delete_logs(**filters):
 	with separate_connection():
 		names = frappe.get_all("SMS Log", filters=filters, pluck="name")
 		if names:
+			daily_totals.remove(names)
 			frappe.db.delete("SMS Log Recipient", {"parent": ("in", names)})
 			frappe.db.delete("SMS Log", {"name": ("in", names)})
 

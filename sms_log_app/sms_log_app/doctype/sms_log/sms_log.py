@@ -8,6 +8,7 @@ from frappe.query_builder import Interval
 from frappe.query_builder.functions import Now
 from frappe.utils import getdate, now_datetime
 
+from sms_log_app import daily_totals
 from sms_log_app.adoption import STOCK_COUNTS
 from sms_log_app.segments import count_segments
 from sms_log_app.status import QUEUED, log_status
@@ -52,6 +53,11 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		# ignore_permissions, not even as Administrator.
 		if not self.flags.ignore_permissions:
 			frappe.throw(_("SMS Logs are created by the system when an SMS is sent."), frappe.PermissionError)
+		self.derive_fields()
+
+	def derive_fields(self):
+		"""The fields a log gets from what was sent. `log_writer` calls this too: it inserts logs
+		without `insert`, and so without `before_insert`."""
 		self.adopt_stock_field_names()
 		self.sent_at = self.sent_at or now_datetime()
 		self.sent_on = getdate(self.sent_at)
@@ -69,6 +75,10 @@ class SMSLog(VerbatimFieldsAsText, Document):
 			if self.meta.has_field(stock):
 				self.set(stock, count)
 
+	def after_insert(self):
+		# logs inserted as Documents: stock create_sms_log, ERPNext; log_writer counts its own
+		daily_totals.add(self)
+
 	def validate(self):
 		if not self.is_new():
 			frappe.throw(_("An SMS Log records what was sent and cannot be changed."), frappe.PermissionError)
@@ -85,6 +95,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		log = frappe.qb.DocType("SMS Log")
 		old = frappe.qb.from_(log).select(log.name).where(log.creation < Now() - Interval(days=days))
 		while names := old.limit(CLEAR_BATCH).run(pluck=True):
+			daily_totals.remove(names)
 			frappe.db.delete("SMS Log Recipient", {"parenttype": "SMS Log", "parent": ("in", names)})
 			frappe.db.delete("SMS Log", {"name": ("in", names)})
 			frappe.db.commit()

@@ -216,3 +216,24 @@ class TestDurability(SMSLogTestCase):
 		self.assertEqual(job.get_status(refresh=True), "failed")
 		self.assertFalse(self.contact_saved())
 		self.assertEqual(self.the_log().sent_to, N1)
+
+
+class TestLogConnection(SMSLogTestCase):
+	"""Logs are written on a connection the process keeps, and replaced when the server drops it."""
+
+	def connection_id(self):
+		with separate_connection():
+			return frappe.db.sql("select connection_id()")[0][0]
+
+	def test_kept_between_logs_and_replaced_when_lost(self):
+		capture.send_and_log([N1], self.message)
+		kept = self.connection_id()
+		capture.send_and_log([N1], self.message)
+		self.assertEqual(self.connection_id(), kept)
+
+		frappe.db.sql(f"kill {kept}")  # as a server restart or an idle timeout would
+		name = capture.send_and_log([N2], self.message)
+
+		self.assertNotEqual(self.connection_id(), kept)
+		with separate_connection():
+			self.assertEqual(frappe.db.get_value("SMS Log", name, "sent_to"), N2)

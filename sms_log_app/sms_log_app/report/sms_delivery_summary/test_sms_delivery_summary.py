@@ -1,13 +1,23 @@
 # Copyright (c) 2026, Dafater and contributors
 # For license information, please see license.txt
 
-import frappe
-from frappe.utils import add_days, getdate, today
+from unittest.mock import patch
 
-from sms_log_app import capture
+import frappe
+from frappe.utils import add_days, getdate, now_datetime, today
+
+from sms_log_app import bulk_send, capture
+from sms_log_app.daily_totals import rebuild
+from sms_log_app.delivery import Report
+from sms_log_app.delivery_reports import apply_report
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
 from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
-from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import execute
+from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
+	execute,
+	get_data,
+	resolve_filters,
+)
 from sms_log_app.tests.utils import delete_logs
 
 LONG_MESSAGE = "x" * 200  # GSM-7, two segments
@@ -105,3 +115,87 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 		csv = frappe.safe_decode(frappe.response["filecontent"])
 		self.assertIn(self.sender, csv)
 		self.assertIn("Partially Sent", csv)
+
+
+class TestDailyTotals(SMSLogTestCase):
+	"""The report reads daily totals kept as logs change: they must equal grouping the logs."""
+
+	def setUp(self):
+		super().setUp()
+		self.sender = f"Totals test {frappe.generate_hash(length=8)}"
+		self.addCleanup(delete_logs, sender_name=self.sender)
+		self.gateway.behaviours[N3] = "reject"
+
+	def assert_totals_match_the_logs(self):
+		frappe.db.rollback()  # see what the log connection committed
+		filters = resolve_filters({"sender": self.sender, "from_date": add_days(today(), -800)})
+		self.assertEqual(summary_rows(get_data(filters)), grouped_logs(self.sender))
+		return grouped_logs(self.sender)
+
+	def test_sends_bulk_sends_delivery_reports_inserts_and_clearing_keep_them_exact(self):
+		for numbers in ([N1, N2], [N1, N3], [N3], [N2]):
+			capture.send_and_log(numbers, f"{LONG_MESSAGE} {self.message}", sender_name=self.sender)
+		self.assert_totals_match_the_logs()
+
+		# a queued send moves from Queued to its outcome when its job completes it
+		with patch.object(bulk_send, "enqueue", lambda log_name: None):
+			queued = bulk_send.queue_send([N1, N2, N3], self.message, self.sender, {})
+		self.assertIn("Queued", [row[2] for row in self.assert_totals_match_the_logs()])
+		bulk_send.send_queued(queued)
+		self.assertNotIn("Queued", [row[2] for row in self.assert_totals_match_the_logs()])
+
+		# a delivery report moves a log from Sent to Delivered
+		log = frappe.get_all("SMS Log", filters={"sender_name": self.sender, "status": "Sent"}, pluck="name")[
+			0
+		]
+		for row in frappe.get_all("SMS Log Recipient", filters={"parent": log}, fields=["name", "number"]):
+			with separate_connection():
+				apply_report(log, row.name, Report(None, row.number, "Delivered", "delivered", None, None))
+		self.assertIn("Delivered", [row[2] for row in self.assert_totals_match_the_logs()])
+
+		# a log inserted as a Document (stock create_sms_log, ERPNext) counts itself
+		with separate_connection():
+			frappe.get_doc(
+				{
+					"doctype": "SMS Log",
+					"sender_name": self.sender,
+					"message": self.message,
+					"noofrequested_sms": 2,
+					"noofsent_sms": 1,
+					"requested_numbers": f"{N1}\n{N3}",
+					"sent_to": N1,
+				}
+			).insert(ignore_permissions=True)
+		self.assert_totals_match_the_logs()
+
+		# Log Settings clear a log that is old enough
+		with separate_connection():
+			frappe.db.set_value(
+				"SMS Log", log, "creation", add_days(now_datetime(), -400), update_modified=False
+			)
+		frappe.db.rollback()  # as the Log Settings job, in a transaction of its own
+		SMSLog.clear_old_logs(days=365)
+		self.assertFalse(frappe.db.exists("SMS Log", log))
+		before = self.assert_totals_match_the_logs()
+
+		rebuild()
+		self.assertEqual(self.assert_totals_match_the_logs(), before)
+
+
+def summary_rows(rows) -> list[tuple]:
+	return [
+		(str(r.sent_on), r.sender_name, r.status, r.logs, r.requested, r.sent, r.failed, r.segments)
+		for r in sorted(rows, key=lambda r: (str(r.sent_on), r.status))
+	]
+
+
+def grouped_logs(sender: str) -> list[tuple]:
+	"""What the report showed before the daily totals: the logs themselves, grouped."""
+	rows = frappe.db.sql(
+		"""select sent_on, sender_name, status, count(*), sum(noofrequested_sms), sum(noofsent_sms),
+			sum(noofrequested_sms - noofsent_sms), sum(segments * noofsent_sms)
+		from `tabSMS Log` where sender_name = %s
+		group by sent_on, sender_name, status order by sent_on, status""",
+		sender,
+	)
+	return [(str(day), name, status, *map(int, totals)) for day, name, status, *totals in rows]

@@ -1,0 +1,95 @@
+"""SMS Logs counted by day, sender and status ("SMS Log Daily Total"), kept exact as logs change, so
+that the SMS Delivery Summary reads a few thousand totals instead of grouping every log of a year.
+
+Every change to what a log counts for is applied here, in the transaction that makes it:
+- a log written: `add` (`log_writer`, and `SMSLog.after_insert` for logs inserted as Documents);
+- its status or counts changed: `move` (a bulk send completing, a delivery report);
+- logs deleted: `remove` (Log Settings clearing old logs).
+`rebuild` counts everything again from the logs; install and every migrate run it.
+
+A change locks its totals rows until its transaction commits. The rows of one change are locked in
+name order, so that two changes never wait for each other's rows.
+"""
+
+import hashlib
+from collections import defaultdict
+
+import frappe
+from frappe.utils import now
+
+DOCTYPE = "SMS Log Daily Total"
+TOTALS = ("logs", "requested", "sent", "segments")
+# what a log counts for: the fields of SMS Log that `counts` reads
+COUNTED_FIELDS = ("sent_on", "sender_name", "status", "noofrequested_sms", "noofsent_sms", "segments")
+ON_DUPLICATE = "modified = values(modified), " + ", ".join(f"{t} = {t} + values({t})" for t in TOTALS)
+
+
+def add(*logs, sign: int = 1):
+	"""Count `logs` (documents or dicts with COUNTED_FIELDS) in their day's totals."""
+	changes = defaultdict(lambda: [0, 0, 0, 0])
+	for log in logs:
+		key, values = counts(log)
+		changes[key] = [total + sign * value for total, value in zip(changes[key], values, strict=True)]
+	_apply(changes)
+
+
+def move(before, after):
+	"""A log's status or counts changed from `before` to `after` (both with COUNTED_FIELDS)."""
+	changes = defaultdict(lambda: [0, 0, 0, 0])
+	for log, sign in ((before, -1), (after, 1)):
+		key, values = counts(log)
+		changes[key] = [total + sign * value for total, value in zip(changes[key], values, strict=True)]
+	_apply(changes)
+
+
+def remove(names: list[str]):
+	"""Take the logs `names`, about to be deleted, out of their totals."""
+	if names:
+		add(*frappe.get_all("SMS Log", filters={"name": ("in", names)}, fields=COUNTED_FIELDS), sign=-1)
+
+
+def counts(log) -> tuple[tuple, tuple]:
+	"""(day, sender, status) and (logs, requested, sent, segments billed) of one log."""
+	sent = log.get("noofsent_sms") or 0
+	key = (str(log.get("sent_on") or ""), log.get("sender_name") or "", log.get("status") or "")
+	return key, (1, log.get("noofrequested_sms") or 0, sent, (log.get("segments") or 0) * sent)
+
+
+def rebuild():
+	"""Count every log again, in a transaction of its own. The totals are deleted first, and their
+	locks hold back the logs written meanwhile, which then count themselves on top of this count."""
+	frappe.db.commit()  # the count must see every log committed before the totals were deleted
+	frappe.db.delete(DOCTYPE)
+	frappe.db.sql(
+		f"""insert into `tab{DOCTYPE}`
+			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, {", ".join(TOTALS)})
+		select sha1(concat_ws('|', ifnull(sent_on, ''), ifnull(sender_name, ''), ifnull(status, ''))),
+			%(now)s, %(now)s, 'Administrator', 'Administrator', sent_on, nullif(sender_name, ''),
+			status, count(*), sum(noofrequested_sms), sum(noofsent_sms),
+			sum(segments * noofsent_sms)
+		from `tabSMS Log`
+		group by sent_on, ifnull(sender_name, ''), ifnull(status, '')
+		on duplicate key update {ON_DUPLICATE}""",
+		{"now": now()},
+	)
+	frappe.db.commit()
+
+
+def _apply(changes: dict):
+	rows = sorted((_name(key), *key, *values) for key, values in changes.items() if any(values))
+	if not rows:
+		return
+	stamp = now()
+	row = "(%s, %s, %s, 'Administrator', 'Administrator', nullif(%s, ''), nullif(%s, ''), %s, %s, %s, %s, %s)"
+	frappe.db.sql(
+		f"""insert into `tab{DOCTYPE}`
+			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, {", ".join(TOTALS)})
+		values {", ".join([row] * len(rows))}
+		on duplicate key update {ON_DUPLICATE}""",
+		[value for name, *rest in rows for value in (name, stamp, stamp, *rest)],
+	)
+
+
+def _name(key: tuple) -> str:
+	"""The name of a day's totals for a sender and status: the same as `rebuild` gives it."""
+	return hashlib.sha1("|".join(key).encode()).hexdigest()
