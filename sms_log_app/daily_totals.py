@@ -88,6 +88,8 @@ def _apply(changes: dict):
 		on duplicate key update {ON_DUPLICATE}""",
 		[value for name, *rest in rows for value in (name, stamp, stamp, *rest)],
 	)
+	if emptied := [name for name, _day, _sender, _status, logs, *_sums in rows if logs < 0]:
+		frappe.db.delete(DOCTYPE, {"name": ("in", emptied), "logs": 0})
 
 
 def _name(key: tuple) -> str:

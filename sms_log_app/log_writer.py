@@ -5,8 +5,8 @@ transaction would vanish when a failing document save or request rolls that tran
 savepoints included. Each log is therefore written on a database connection of its own and
 committed at once. That connection is kept for the next log: opening one costs more than the write.
 
-A log is inserted the way Frappe inserts deferred logs, with `db_insert` and one INSERT for its
-recipients, not with `Document.insert`: the controller derives its fields (`SMSLog.derive_fields`),
+A log is inserted the way Frappe writes its Access Log and Deleted Documents, with `db_insert` (and
+one INSERT for its recipients), not with `Document.insert`: the controller derives its fields (`SMSLog.derive_fields`),
 and the list view is told of it, but document events (Webhooks, Notifications, Server Scripts on
 SMS Log) do not run for it.
 """

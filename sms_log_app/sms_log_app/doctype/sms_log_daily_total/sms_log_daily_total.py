@@ -33,3 +33,10 @@ class SMSLogDailyTotal(Document):
 
 	def on_trash(self):
 		frappe.throw(_("SMS Log Daily Totals are kept by the system."), frappe.PermissionError)
+
+
+def on_doctype_update():
+	# the SMS Delivery Summary: a range of days, grouped and ordered along the index
+	frappe.db.add_index(
+		"SMS Log Daily Total", ["sent_on", "sender_name", "status"], "day_sender_status_index"
+	)

@@ -12,10 +12,10 @@ from collections import defaultdict
 
 import frappe
 from frappe import _
-from frappe.query_builder import Order
-from frappe.query_builder.functions import Sum
+from frappe.query_builder.functions import Cast, Sum
 from frappe.utils import add_days, date_diff, formatdate, getdate, today
 
+from sms_log_app.daily_totals import TOTALS
 from sms_log_app.status import DELIVERED, FAILED, PARTIALLY_DELIVERED, PARTIALLY_SENT, SENT, UNDELIVERED
 
 DEFAULT_DAYS = 30
@@ -28,7 +28,6 @@ STATUS_COLORS = {
 	UNDELIVERED: "#b52a2a",
 	FAILED: "#e24c4c",
 }
-TOTALS = ("logs", "requested", "sent", "failed", "segments")
 
 
 def execute(filters=None):
@@ -52,24 +51,23 @@ def get_data(filters: frappe._dict) -> list[frappe._dict]:
 	segments billed (segments of each message times the recipients it was sent to).
 
 	Read from the daily totals (`sms_log_app.daily_totals`), which hold the same sums as grouping the
-	logs themselves, a few thousand rows a year instead of every log."""
+	logs themselves, a few thousand rows a year instead of every log. The day comes as text and the
+	sums as integers: decoding dates and decimals was half of the report's time for a year.
+	"""
 	total = frappe.qb.DocType("SMS Log Daily Total")
 	query = (
 		frappe.qb.from_(total)
 		.select(
-			total.sent_on,
+			Cast(total.sent_on, "CHAR").as_("day"),  # not named sent_on: GROUP BY would take the text
 			total.sender_name,
 			total.status,
-			Sum(total.logs).as_("logs"),
-			Sum(total.requested).as_("requested"),
-			Sum(total.sent).as_("sent"),
-			Sum(total.requested - total.sent).as_("failed"),
-			Sum(total.segments).as_("segments"),
+			*(Cast(Sum(total[field]), "SIGNED").as_(field) for field in TOTALS),
 		)
 		.where(total.sent_on[filters.from_date : filters.to_date])
+		# grouped and ordered along the index (sent_on, sender_name, status): no temporary table
 		.groupby(total.sent_on, total.sender_name, total.status)
 		.having(Sum(total.logs) > 0)
-		.orderby(total.sent_on, order=Order.desc)
+		.orderby(total.sent_on)
 		.orderby(total.sender_name)
 		.orderby(total.status)
 	)
@@ -80,7 +78,9 @@ def get_data(filters: frappe._dict) -> list[frappe._dict]:
 
 	rows = query.run(as_dict=True)
 	for row in rows:
-		row.update({field: int(row[field] or 0) for field in TOTALS})
+		row.sent_on = row.pop("day")
+		row.failed = row.requested - row.sent
+	rows.sort(key=lambda row: row.sent_on, reverse=True)  # newest day first; stable within a day
 	return rows
 
 
@@ -108,12 +108,13 @@ def get_chart(rows: list[frappe._dict], filters: frappe._dict) -> dict:
 	days = [add_days(filters.from_date, i) for i in range(date_diff(filters.to_date, filters.from_date) + 1)]
 	logs = defaultdict(int)
 	for row in rows:
-		logs[getdate(row.sent_on), row.status] += row.logs
+		logs[row.sent_on, row.status] += row.logs
 	return {
 		"data": {
 			"labels": [formatdate(day, "d MMM") for day in days],
 			"datasets": [
-				{"name": _(status), "values": [logs[day, status] for day in days]} for status in STATUS_COLORS
+				{"name": _(status), "values": [logs[str(day), status] for day in days]}
+				for status in STATUS_COLORS
 			],
 		},
 		"type": "bar",
