@@ -64,7 +64,7 @@ def rebuild():
 		f"""insert into `tab{DOCTYPE}`
 			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, {", ".join(TOTALS)})
 		select sha1(concat_ws('|', ifnull(sent_on, ''), ifnull(sender_name, ''), ifnull(status, ''))),
-			%(now)s, %(now)s, 'Administrator', 'Administrator', sent_on, nullif(sender_name, ''),
+			%(now)s, %(now)s, 'Administrator', 'Administrator', sent_on, ifnull(sender_name, ''),
 			status, count(*), sum(noofrequested_sms), sum(noofsent_sms),
 			sum(segments * noofsent_sms)
 		from `tabSMS Log`
@@ -80,7 +80,7 @@ def _apply(changes: dict):
 	if not rows:
 		return
 	stamp = now()
-	row = "(%s, %s, %s, 'Administrator', 'Administrator', nullif(%s, ''), nullif(%s, ''), %s, %s, %s, %s, %s)"
+	row = "(%s, %s, %s, 'Administrator', 'Administrator', nullif(%s, ''), %s, %s, %s, %s, %s, %s)"
 	frappe.db.sql(
 		f"""insert into `tab{DOCTYPE}`
 			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, {", ".join(TOTALS)})

@@ -85,23 +85,28 @@ def newest_log_names(number: str, limit: int, start: int = 0) -> list[str]:
 	return [row.name for row in newest_logs(number, limit, start, "r.parent as name")]
 
 
-def newest_logs(number: str, limit: int, start: int, columns: str) -> list[frappe._dict]:
-	"""`columns` (SQL, of the recipient row `r` and its log `l`, one named `name`) of the newest logs
-	sent to `number` (E.164), one row per log, skipping `start`.
+def newest_logs(
+	number: str, limit: int, start: int, columns: str, one_per_log: bool = True
+) -> list[frappe._dict]:
+	"""`columns` (SQL, of the recipient row `r` and, if they name it, its log `l`; one named `name`)
+	of the newest logs sent to `number` (E.164), one row per log, skipping `start`; or, not
+	`one_per_log`, every row of those logs with the number (a few of older logs may follow).
 
 	A range scan of the index (normalized_number, creation, parent), newest first, joined to the logs
-	by primary key. A log that went to the same number twice has two rows, so read on until enough
-	logs are found or the rows run out.
+	by primary key where `l` is named. A log that went to the same number twice has two rows, so read
+	on until enough logs are found or the rows run out.
 	"""
+	tables = "`tabSMS Log Recipient` r"
+	if "l." in columns:
+		tables += " join `tabSMS Log` l on l.name = r.parent"
 	wanted = fetch = start + limit
 	while True:
 		rows = frappe.db.sql(
-			f"select {columns} from `tabSMS Log Recipient` r join `tabSMS Log` l on l.name = r.parent"
-			" where r.normalized_number = %s order by r.creation desc limit %s",
+			f"select {columns} from {tables} where r.normalized_number = %s order by r.creation desc limit %s",
 			(number, fetch),
 			as_dict=True,
 		)
 		logs = list({row.name: row for row in rows}.values())
 		if len(rows) < fetch or len(logs) >= wanted:
-			return logs[start:wanted]
+			return logs[start:wanted] if one_per_log else rows
 		fetch *= 2

@@ -51,7 +51,11 @@ def timeline_entries(doctype: str, docname: str) -> list[dict]:
 	to_person, outcomes = {}, {}
 	for number in numbers:
 		for row in newest_logs(
-			number, SHOWN + 1, 0, "r.parent as name, r.creation, r.status, r.delivery_status, r.number"
+			number,
+			SHOWN + 1,
+			0,
+			"r.parent as name, r.creation, r.status, r.delivery_status, r.number",
+			one_per_log=False,
 		):
 			to_person[row.name] = row.creation
 			outcomes.setdefault(row.name, []).append(

@@ -36,7 +36,6 @@ class SMSLogDailyTotal(Document):
 
 
 def on_doctype_update():
-	# the SMS Delivery Summary: a range of days, grouped and ordered along the index
-	frappe.db.add_index(
-		"SMS Log Daily Total", ["sent_on", "sender_name", "status"], "day_sender_status_index"
-	)
+	# one row per day, sender and status as the database compares them ("Sales" and "sales" are one,
+	# as grouping the logs makes them), so that the SMS Delivery Summary reads them in order as they are
+	frappe.db.add_unique("SMS Log Daily Total", ["sent_on", "sender_name", "status"], "day_sender_status")
