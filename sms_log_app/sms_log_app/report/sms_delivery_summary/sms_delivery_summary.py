@@ -13,13 +13,13 @@ from datetime import timedelta
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Concat_ws
 from frappe.utils import add_days, formatdate, getdate, today
 
-from sms_log_app.daily_totals import TOTALS
 from sms_log_app.status import DELIVERED, FAILED, PARTIALLY_DELIVERED, PARTIALLY_SENT, SENT, UNDELIVERED
 
 DEFAULT_DAYS = 30
+# ASCII record and unit separators between a day's rows and their values (get_data)
+ROW_SEPARATOR, FIELD_SEPARATOR = "\x1e", "\x1f"
 # the chart's colours, in the order the statuses are stacked
 STATUS_COLORS = {
 	DELIVERED: "#29cd42",
@@ -52,45 +52,42 @@ def get_data(filters: frappe._dict) -> list[frappe._dict]:
 	segments billed (segments of each message times the recipients it was sent to).
 
 	Read from the daily totals (`sms_log_app.daily_totals`), which hold the same sums as grouping the
-	logs themselves: a few thousand rows a year instead of every log. PyMySQL decodes each value in
-	Python, which was most of the time for a year, so a row's day, status and sums come as one text.
+	logs themselves: a few thousand rows a year instead of every log. PyMySQL reads each row and value
+	in Python, which was most of the time for a year, so each day comes as one text of its rows.
 	"""
-	total = frappe.qb.DocType("SMS Log Daily Total")
-	query = (
-		frappe.qb.from_(total)
-		.select(
-			total.sender_name,
-			Concat_ws(",", total.sent_on, total.status, *(total[field] for field in TOTALS)),
-		)
-		.where(total.sent_on[filters.from_date : filters.to_date])
-		.where(total.logs > 0)
-		# read along the unique index (sent_on, sender_name, status): one row per group already
-		.orderby(total.sent_on)
-		.orderby(total.sender_name)
-		.orderby(total.status)
-	)
+	conditions = ["sent_on between %(from_date)s and %(to_date)s", "logs > 0"]
 	if filters.sender:
-		query = query.where(total.sender_name.like(f"%{filters.sender}%"))
+		conditions.append("sender_name like %(sender)s")
 	if filters.status:
-		query = query.where(total.status == filters.status)
-
+		conditions.append("status = %(status)s")
+	frappe.db.sql("set session group_concat_max_len = 67108864")  # a day's rows, never cut short
+	days = frappe.db.sql(
+		f"""select sent_on, group_concat(
+				concat_ws(char(31), replace(replace(ifnull(sender_name, ''), char(30), ''), char(31), ''),
+					ifnull(status, ''), logs, requested, sent, segments)
+				order by sender_name, status separator %(row)s)
+			from `tabSMS Log Daily Total`
+			where {" and ".join(conditions)}
+			group by sent_on order by sent_on desc""",
+		{**filters, "sender": f"%{filters.sender}%", "row": ROW_SEPARATOR},
+	)
 	rows = []
-	for sender_name, packed in query.run():
-		sent_on, status, *sums = packed.split(",")
-		logs, requested, sent, segments = map(int, sums)
-		rows.append(
-			frappe._dict(
-				sent_on=sent_on,
-				sender_name=sender_name or None,  # the totals keep a log without one under ""
-				status=status,
-				logs=logs,
-				requested=requested,
-				sent=sent,
-				failed=requested - sent,
-				segments=segments,
+	for day, packed in days:
+		for row in packed.split(ROW_SEPARATOR):
+			sender_name, status, *sums = row.split(FIELD_SEPARATOR)
+			logs, requested, sent, segments = map(int, sums)
+			rows.append(
+				frappe._dict(
+					sent_on=day,
+					sender_name=sender_name or None,  # the totals keep a log without one under ""
+					status=status,
+					logs=logs,
+					requested=requested,
+					sent=sent,
+					failed=requested - sent,
+					segments=segments,
+				)
 			)
-		)
-	rows.sort(key=lambda row: row.sent_on, reverse=True)  # newest day first; stable within a day
 	return rows
 
 
@@ -125,8 +122,7 @@ def get_chart(rows: list[frappe._dict], filters: frappe._dict) -> dict:
 		"data": {
 			"labels": day_labels(days),
 			"datasets": [
-				{"name": _(status), "values": [logs[str(day), status] for day in days]}
-				for status in STATUS_COLORS
+				{"name": _(status), "values": [logs[day, status] for day in days]} for status in STATUS_COLORS
 			],
 		},
 		"type": "bar",
