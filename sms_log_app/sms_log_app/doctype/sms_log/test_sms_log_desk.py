@@ -58,20 +58,15 @@ class TestPhoneSearch(SMSLogTestCase):
 		frappe.db.rollback()  # see what the log connection committed
 
 		def list_query(start, page):
-			# creation is selected too: v15.55.1 drops an ORDER BY on a field a DISTINCT query lacks
-			return [
-				name
-				for name, _creation in frappe.get_list(
-					"SMS Log",
-					filters=[["SMS Log Recipient", "normalized_number", "=", number]],
-					fields=["`tabSMS Log`.`name`", "`tabSMS Log`.`creation`"],
-					order_by="`tabSMS Log`.`creation` desc",
-					limit_start=start,
-					limit_page_length=page,
-					distinct=True,
-					as_list=True,
-				)
-			]
+			"""The list's own query, paged here: v15.55.1 drops its ORDER BY when it is DISTINCT."""
+			logs = frappe.get_list(
+				"SMS Log",
+				filters=[["SMS Log Recipient", "normalized_number", "=", number]],
+				fields=["`tabSMS Log`.`name`", "`tabSMS Log`.`creation`"],
+				distinct=True,
+			)
+			newest_first = sorted(logs, key=lambda log: log.creation, reverse=True)
+			return [log.name for log in newest_first[start : start + page]]
 
 		self.assertEqual(len(list_query(0, 20)), 7)
 		for start, page in ((0, 20), (0, 3), (3, 3), (6, 3)):
