@@ -143,10 +143,8 @@ def complete(log_name: str):
 		pluck="number",
 		order_by="idx asc",
 	)
-	before = frappe.db.get_value(
-		"SMS Log", log_name, daily_totals.COUNTED_FIELDS, as_dict=True, for_update=True
-	)
-	log = frappe.get_doc("SMS Log", log_name)
+	log = frappe.get_doc("SMS Log", log_name, for_update=True)  # a second run waits, then moves nothing
+	before = {field: log.get(field) for field in daily_totals.COUNTED_FIELDS}
 	values = {
 		"noofsent_sms": len(sent_to),
 		"sent_to": "\n".join(sent_to),

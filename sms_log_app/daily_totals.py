@@ -26,20 +26,12 @@ ON_DUPLICATE = "modified = values(modified), " + ", ".join(f"{t} = {t} + values(
 
 def add(*logs, sign: int = 1):
 	"""Count `logs` (documents or dicts with COUNTED_FIELDS) in their day's totals."""
-	changes = defaultdict(lambda: [0, 0, 0, 0])
-	for log in logs:
-		key, values = counts(log)
-		changes[key] = [total + sign * value for total, value in zip(changes[key], values, strict=True)]
-	_apply(changes)
+	_apply([(log, sign) for log in logs])
 
 
 def move(before, after):
 	"""A log's status or counts changed from `before` to `after` (both with COUNTED_FIELDS)."""
-	changes = defaultdict(lambda: [0, 0, 0, 0])
-	for log, sign in ((before, -1), (after, 1)):
-		key, values = counts(log)
-		changes[key] = [total + sign * value for total, value in zip(changes[key], values, strict=True)]
-	_apply(changes)
+	_apply([(before, -1), (after, 1)])
 
 
 def remove(names: list[str]):
@@ -75,7 +67,12 @@ def rebuild():
 	frappe.db.commit()
 
 
-def _apply(changes: dict):
+def _apply(signed_logs: list[tuple]):
+	"""Add each (log, sign) to its totals: one upsert, its rows in name order."""
+	changes = defaultdict(lambda: [0, 0, 0, 0])
+	for log, sign in signed_logs:
+		key, values = counts(log)
+		changes[key] = [total + sign * value for total, value in zip(changes[key], values, strict=True)]
 	rows = sorted((_name(key), *key, *values) for key, values in changes.items() if any(values))
 	if not rows:
 		return

@@ -1,9 +1,9 @@
 """Find SMS Logs by phone number, however the user types it, newest first.
 
-The logs to a number come from the recipients' index (normalized_number, creation, parent), read newest first
-and no further than needed, rather than from a join of every recipient row of the number with its log
-sorted by the log's creation: that join reads all of a busy number's rows to show 20. A log and its
-recipient rows share their creation time, so the order is the same.
+The logs to a number come from the recipients' index (normalized_number, creation, parent), read
+newest first and no further than needed, rather than from a join of every recipient row of the number
+with its log sorted by the log's creation: that join reads all of a busy number's rows to show 20. A
+log and its recipient rows share their creation time, so the order is the same.
 """
 
 import frappe
