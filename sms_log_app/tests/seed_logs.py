@@ -17,7 +17,7 @@ from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils import add_to_date, getdate, now_datetime
 from frappe.utils.password import update_password
 
-from sms_log_app import capture
+from sms_log_app import capture, daily_totals
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	committed_sms_settings,
@@ -113,13 +113,16 @@ def send(rng: random.Random, references: list[tuple[str, str]], sent_at, searche
 
 
 def backdate(name: str, sent_at):
-	"""Date a log (and its recipients) as if it had been sent at `sent_at`."""
+	"""Date a log (and its recipients, and its count in the daily totals) as if it had been sent at
+	`sent_at`."""
+	before = frappe.db.get_value("SMS Log", name, daily_totals.COUNTED_FIELDS, as_dict=True, for_update=True)
 	frappe.db.set_value(
 		"SMS Log",
 		name,
 		{"sent_at": sent_at, "sent_on": getdate(sent_at), "creation": sent_at, "modified": sent_at},
 		update_modified=False,
 	)
+	daily_totals.move(before, {**before, "sent_on": getdate(sent_at)})
 	recipient = frappe.qb.DocType("SMS Log Recipient")
 	frappe.qb.update(recipient).set(recipient.creation, sent_at).set(recipient.modified, sent_at).where(
 		recipient.parent == name
