@@ -39,6 +39,16 @@ override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.override
 
 # Desk
 # ----
+# Desk loads a DocType's scripts from the folder of the module that owns it, which for SMS Log is
+# ERPNext's (or Frappe v16's) where they own it: the app's scripts live in public/js and come through
+# these hooks only, so that every site runs them, and runs them once. verbatim_fields.js shows what a
+# caller sent as text; Desk runs list scripts whenever it loads a DocType (form, list or report).
+doctype_js = {"SMS Log": "public/js/sms_log.js"}
+doctype_list_js = {
+	"SMS Log": ["public/js/verbatim_fields.js", "public/js/sms_log_list.js"],
+	"SMS Log Daily Total": "public/js/verbatim_fields.js",
+	"SMS Send Refusal": "public/js/verbatim_fields.js",
+}
 # The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).
 additional_timeline_content = {"*": ["sms_log_app.timeline.timeline_entries"]}
 

@@ -3,31 +3,6 @@
 
 const SMS_LOG_EXCERPT_LENGTH = 80;
 
-// The message, the numbers, the sender name and the gateway's answers are kept exactly as sent
-// (ignore_xss_filter), so Desk must show them as text wherever it formats them: the form, the
-// recipients table and Report Builder.
-for (const doctype of ["SMS Log", "SMS Log Recipient"]) {
-	for (const df of Object.values(frappe.meta.docfield_map[doctype] || {})) {
-		if (df.ignore_xss_filter) {
-			df.formatter = df.fieldtype === "Data" ? data_as_text : text_as_text;
-		}
-	}
-}
-
-function data_as_text(value) {
-	// A Data field's form control escapes its value before formatting it; a table cell does not.
-	return frappe.utils.escape_html(
-		frappe.utils.unescape_html(value == null ? "" : String(value))
-	);
-}
-
-function text_as_text(value) {
-	// Frappe's Text formatter has already turned each newline into <br>: keep that one tag.
-	return frappe.utils
-		.escape_html(value == null ? "" : String(value))
-		.replace(/&lt;br&gt;/g, "<br>");
-}
-
 frappe.listview_settings["SMS Log"] = {
 	add_fields: ["status", "noofrequested_sms", "noofsent_sms"],
 	hide_name_column: true,
