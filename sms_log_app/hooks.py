@@ -35,7 +35,12 @@ override_doctype_class = {
 }
 
 # Frappe v15's get_count checks no permission; SMS Log content must not be probed through it.
-override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.overrides.client.get_count"}
+# Report Builder and the group-by sidebar draw values as HTML: the server escapes what a caller sent.
+override_whitelisted_methods = {
+	"frappe.client.get_count": "sms_log_app.overrides.client.get_count",
+	"frappe.desk.reportview.get": "sms_log_app.overrides.desk.get",
+	"frappe.desk.listview.get_group_by_count": "sms_log_app.overrides.desk.get_group_by_count",
+}
 
 # Desk
 # ----
