@@ -63,10 +63,7 @@ REJECTED_NUMBERS = {"+966511111111": "reject", "+966522222222": "reject", "+9665
 def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	"""Replace the seeded logs with `count` new ones spread over the last `days` days."""
 	rng = random.Random(rng_seed)
-	# past the setup wizard, as a Saudi site: national numbers are read as Saudi ones
-	setup_complete(
-		{"language": "English", "country": "Saudi Arabia", "timezone": "Asia/Riyadh", "currency": "SAR"}
-	)
+	complete_setup()
 	set_site_country()
 	make_users()
 	references = make_references()
@@ -87,6 +84,26 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 				[HOSTILE_NUMBER, SEARCHED_NUMBER], HOSTILE_MESSAGE, sender_name=HOSTILE_SENDER
 			)
 		backdate(name, now_datetime())
+	frappe.db.commit()
+
+
+def complete_setup():
+	"""Past the setup wizard, as a Saudi site (national numbers are read as Saudi ones); where ERPNext
+	is installed, with a company, so that ERPNext's Desk opens. A site already set up is left as it is."""
+	args = {"language": "English", "country": "Saudi Arabia", "timezone": "Asia/Riyadh", "currency": "SAR"}
+	if "erpnext" in frappe.get_installed_apps():
+		year = now_datetime().year
+		args |= {
+			"company_name": "Dafater Demo",
+			"company_abbr": "DD",
+			"chart_of_accounts": "Standard",
+			"fy_start_date": f"{year}-01-01",
+			"fy_end_date": f"{year}-12-31",
+			"full_name": "Demo Administrator",
+			"email": "demo@example.com",
+			"industry": "Services",
+		}
+	setup_complete(args)
 	frappe.db.commit()
 
 
