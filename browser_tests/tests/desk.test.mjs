@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import {
 	ARTIFACTS,
 	BASE_URL,
+	HOSTILE_ADDRESS,
 	HOSTILE_MESSAGE,
 	HOSTILE_NUMBER,
 	HOSTILE_SENDER,
@@ -259,6 +260,25 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			await assert_literal(".form-layout", HOSTILE_MESSAGE);
 			await assert_literal(".form-layout", HOSTILE_NUMBER);
 			await assert_literal(".page-head", "Mallory");
+			// the app's form and list scripts ran, once, whichever app owns SMS Log
+			const scripts = await page.evaluate(() => {
+				const meta = locals.DocType["SMS Log"];
+				return `${meta.__js}\n${meta.__list_js}`;
+			});
+			for (const script of ["sms_log.js", "sms_log_list.js", "verbatim_fields.js"]) {
+				assert.equal(
+					scripts.split(`sms_log_app/public/js/${script} */`).length - 1,
+					1,
+					`${script} is loaded once`
+				);
+			}
+			for (const button of ["Resend", "Open ToDo"]) {
+				assert.ok(
+					await page.locator(".page-actions button", { hasText: button }).isVisible(),
+					`${button} is offered`
+				);
+			}
+			assert.equal(await page.locator(".page-actions .primary-action:visible").count(), 0);
 			await shot("09-hostile-form.png");
 		});
 
@@ -284,6 +304,123 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			await page.waitForTimeout(1500);
 			assert.equal(await xss_fired(page), false, "no script ran in the Desk print preview");
 			await shot("12-hostile-print-preview.png");
+		});
+
+		it("is text in Report Builder, its columns and its group-by sidebar with counts", async () => {
+			await page.evaluate(() =>
+				frappe.model.user_settings.save("SMS Log", "group_by_fields", ["sender_name"])
+			);
+			try {
+				await open(
+					page,
+					"/app/sms-log/view/report?sender_name=" + encodeURIComponent("%Mallory%")
+				);
+				await page.waitForFunction(
+					() =>
+						window.cur_list?.view_name === "Report" &&
+						cur_list.data?.length === 1 &&
+						document.querySelectorAll(".dt-scrollable .dt-row").length === 1
+				);
+				await assert_literal(".dt-scrollable", HOSTILE_SENDER);
+				await assert_literal(".dt-scrollable", HOSTILE_MESSAGE);
+				await assert_literal(".dt-scrollable", HOSTILE_NUMBER);
+				await page.click(".group-by-field a[data-fieldname=sender_name]");
+				const item = page.locator(".group-by-dropdown .group-by-item", {
+					hasText: "Mallory",
+				});
+				await item.first().waitFor();
+				await assert_literal(
+					".group-by-field:has(a[data-fieldname=sender_name]) .group-by-dropdown",
+					HOSTILE_SENDER
+				);
+				assert.match(await item.first().locator(".group-by-count").innerText(), /^\d+$/);
+				await shot("23-hostile-report-builder.png");
+				await page.keyboard.press("Escape");
+			} finally {
+				await page.evaluate(() =>
+					frappe.model.user_settings.save("SMS Log", "group_by_fields", null)
+				);
+			}
+		});
+
+		it("is text in SMS Log Daily Total's list, report and form", async () => {
+			const filter = "?sender_name=" + encodeURIComponent("%Mallory%");
+			await open(page, "/app/sms-log-daily-total" + filter);
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.doctype === "SMS Log Daily Total" &&
+					cur_list.data?.length >= 1 &&
+					$(".list-row-container .list-row").length >= 1
+			);
+			await assert_literal(".list-row-container", HOSTILE_SENDER);
+			const [total] = await page.evaluate(() => cur_list.data.map((d) => d.name));
+			await shot("24-hostile-daily-total-list.png");
+
+			await open(page, "/app/sms-log-daily-total/view/report" + filter);
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.view_name === "Report" &&
+					document.querySelectorAll(".dt-scrollable .dt-row").length >= 1
+			);
+			await assert_literal(".dt-scrollable", HOSTILE_SENDER);
+
+			await open(page, `/app/sms-log-daily-total/${total}`);
+			await page.waitForFunction(() => window.cur_frm?.doc?.doctype === "SMS Log Daily Total");
+			await assert_literal(".form-layout", HOSTILE_SENDER);
+			assert.equal(await page.locator(".page-actions .primary-action:visible").count(), 0);
+			await shot("25-hostile-daily-total-form.png");
+		});
+
+		it("is text in SMS Send Refusal's list, report and form", async () => {
+			await open(page, "/app/sms-send-refusal?user=" + encodeURIComponent(PLAIN_USER));
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.doctype === "SMS Send Refusal" &&
+					cur_list.data?.length >= 1 &&
+					$(".list-row-container .list-row").length >= 1
+			);
+			const [refusal] = await page.evaluate(() => cur_list.data.map((d) => d.name));
+			assert.equal(await xss_fired(page), false, "no script ran");
+
+			await open(page, "/app/sms-send-refusal/view/report?name=" + refusal);
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.view_name === "Report" &&
+					document.querySelectorAll(".dt-scrollable .dt-row").length === 1
+			);
+			await page.evaluate(() => {
+				if (!cur_list.columns.some((c) => c.docfield?.fieldname === "ip_address")) {
+					cur_list.add_column_to_datatable("ip_address", "SMS Send Refusal");
+				}
+			});
+			await page.locator(".dt-scrollable", { hasText: HOSTILE_ADDRESS }).waitFor();
+			await assert_literal(".dt-scrollable", HOSTILE_ADDRESS);
+
+			await open(page, `/app/sms-send-refusal/${refusal}`);
+			await page.waitForFunction(() => window.cur_frm?.doc?.doctype === "SMS Send Refusal");
+			await assert_literal(".form-layout", HOSTILE_ADDRESS);
+			await shot("26-hostile-refusal-form.png");
+
+			await page.goto(
+				`${BASE_URL}/printview?doctype=SMS%20Send%20Refusal&name=${refusal}&format=Standard`
+			);
+			await page.waitForSelector(".print-format");
+			// Frappe's print leaves out a value that is nothing but markup (printview.has_value)
+			assert.equal(await xss_fired(page), false, "no script ran in the print view");
+			assert.match(await page.locator(".print-format").innerText(), /Plain User/);
+		});
+
+		it("is text in the awesome bar and on the workspace", async () => {
+			await open(page, "/app/sms-logs");
+			await page.waitForFunction(
+				() => document.querySelectorAll(".number-widget-box .number").length === 3
+			);
+			await page.fill("#navbar-search", "Mallory");
+			await page.locator(".awesomplete ul li").first().waitFor();
+			await page.waitForTimeout(1000);
+			assert.equal(await xss_fired(page), false, "no script ran");
+			await shot("27-hostile-awesome-bar.png");
+			await page.keyboard.press("Escape");
 		});
 	});
 

@@ -19,6 +19,7 @@ export const SEARCHED_E164 = "+966500000001";
 export const HOSTILE_MESSAGE = "<img src=x onerror=window.__xss=1>";
 export const HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>";
 export const HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory";
+export const HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>";
 export const TIMELINE_CONTACT = "Huda Timeline";
 export const TIMELINE_TODO = "Payment reminder, with its SMS on the timeline";
 

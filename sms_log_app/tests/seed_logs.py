@@ -17,7 +17,7 @@ from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils import add_to_date, getdate, now_datetime
 from frappe.utils.password import update_password
 
-from sms_log_app import capture, daily_totals
+from sms_log_app import capture, daily_totals, send_permission
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	committed_sms_settings,
@@ -40,6 +40,8 @@ HOSTILE_MESSAGE = (
 )
 HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>"
 HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory"
+# The address a refused request gave in X-Forwarded-For, which the client writes.
+HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>"
 
 # A contact whose mobile is SEARCHED_NUMBER typed in local format, and the document the hostile log was
 # sent for: the browser tests read the SMS on their form timelines.
@@ -85,6 +87,18 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 			)
 		backdate(name, now_datetime())
 	frappe.db.commit()
+	refuse_from_hostile_address()
+
+
+def refuse_from_hostile_address():
+	"""A send of the plain user refused for their role, from a request whose address carries HTML."""
+	frappe.db.delete("SMS Send Refusal", {"user": PLAIN_USER})
+	frappe.db.commit()
+	frappe.local.request_ip = HOSTILE_ADDRESS
+	try:
+		send_permission.record_refusal(PLAIN_USER, send_permission.ROLE, 1)
+	finally:
+		frappe.local.request_ip = None
 
 
 def complete_setup():
