@@ -18,7 +18,12 @@
 	// Frappe's Text formatter has already turned each newline into <br>: keep that one tag.
 	const text_as_text = (value) => as_text(value).replace(/&lt;br&gt;/g, "<br>");
 
-	for (const doctype of ["SMS Log", "SMS Log Recipient", "SMS Log Daily Total", "SMS Send Refusal"]) {
+	for (const doctype of [
+		"SMS Log",
+		"SMS Log Recipient",
+		"SMS Log Daily Total",
+		"SMS Send Refusal",
+	]) {
 		for (const df of Object.values(frappe.meta.docfield_map[doctype] || {})) {
 			if (df.ignore_xss_filter) {
 				df.formatter = df.fieldtype === "Data" ? data_as_text : text_as_text;
