@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 
 import {
 	ARTIFACTS,
+	assert_readable_dates,
 	BASE_URL,
 	HOSTILE_ADDRESS,
 	HOSTILE_MESSAGE,
@@ -205,6 +206,19 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		assert.match(await page.locator(".dt-footer").innerText(), /Total/);
 		await wait_for_bars(page, ".chart-wrapper");
 		await shot("06-report-last-7-days.png");
+		// the default range, 30 days
+		await page.evaluate(() =>
+			frappe.query_report.set_filter_value(
+				"from_date",
+				frappe.datetime.add_days(frappe.datetime.get_today(), -29)
+			)
+		);
+		await page.waitForFunction(
+			() => document.querySelectorAll(".chart-wrapper svg .x.axis text").length === 30
+		);
+		await wait_for_bars(page, ".chart-wrapper");
+		await assert_readable_dates(page, ".chart-wrapper", assert);
+		await shot("06b-report-30-days.png");
 	});
 
 	it("opens the SMS Logs workspace with its number cards, chart and shortcuts", async () => {
@@ -230,6 +244,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		assert.match(cards[1][1], /^\d+$/);
 		assert.match(cards[2][1], /^[\d.]+%$/);
 		await wait_for_bars(page, ".widget.dashboard-widget-box");
+		await assert_readable_dates(page, ".widget.dashboard-widget-box", assert);
 		const shortcuts = await page.locator(".shortcut-widget-box").allInnerTexts();
 		assert.deepEqual(
 			shortcuts.map((s) => s.trim()),
