@@ -1,5 +1,6 @@
-"""Realistic SMS Logs, two users, and a contact and a ToDo with SMS on their timelines, for looking at
-the Desk views and for the browser tests.
+"""Realistic SMS Logs, two users, and a contact and a ToDo with SMS on their timelines (and, where
+ERPNext is installed, customers and a Sales Invoice with theirs), for looking at the Desk views and for
+the browser tests.
 
 Run on a throwaway site:
 
@@ -14,7 +15,7 @@ import random
 
 import frappe
 from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
-from frappe.utils import add_to_date, getdate, now_datetime
+from frappe.utils import add_to_date, fmt_money, getdate, now_datetime
 from frappe.utils.password import update_password
 
 from sms_log_app import capture, daily_totals, send_permission
@@ -48,6 +49,15 @@ HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>"
 TIMELINE_CONTACT = "Huda Timeline"
 TIMELINE_TODO = "Payment reminder, with its SMS on the timeline"
 
+# Where ERPNext is installed: customers with mobiles (typed in local format) and a Sales Invoice of the
+# first one, with SMS sent for the invoice and to each customer, on their form timelines at once.
+DEMO_CUSTOMERS = (
+	("Al Noor Trading", "0551000001"),
+	("Riyadh Family Clinics", "0551000002"),
+	("Sahara Logistics", "0551000003"),
+)
+DEMO_ITEM = "SMS Demo Consulting Hour"
+
 SENDERS = ("Noura Al-Qahtani", "Collections Desk", "Clinic Reminders", "Support Team", "Scheduler")
 MESSAGES = (
 	"Dear customer, invoice {ref} of SAR {amount} is due on {date}. Thank you.",
@@ -70,6 +80,7 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	make_users()
 	references = make_references()
 	timeline_todo = make_timeline_documents()
+	invoice = make_erpnext_documents()
 	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER)))
 	frappe.db.commit()
 
@@ -80,6 +91,8 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 			age = 0 if i % 5 == 0 else rng.randrange(days)
 			sent_at = add_to_date(now_datetime(), days=-age, minutes=-rng.randrange(600) if age else -i)
 			send(rng, references, sent_at, searched=i % 12 == 0)
+		if invoice:
+			send_erpnext_demo(invoice)
 		# the newest log carries HTML and script everywhere a user can put it
 		with capture.reference("ToDo", timeline_todo):
 			name = capture.send_and_log(
@@ -190,6 +203,69 @@ def make_timeline_documents() -> str:
 		).insert(ignore_permissions=True)
 	todo = frappe.db.get_value("ToDo", {"description": TIMELINE_TODO})
 	return todo or frappe.get_doc({"doctype": "ToDo", "description": TIMELINE_TODO}).insert().name
+
+
+def make_erpnext_documents() -> str | None:
+	"""Where ERPNext is installed: the demo customers, each with a mobile on its primary contact, and a
+	submitted Sales Invoice of the first; returns the invoice's name (None without ERPNext)."""
+	if "erpnext" not in frappe.get_installed_apps():
+		return None
+	import erpnext
+
+	for customer_name, mobile in DEMO_CUSTOMERS:
+		if not frappe.db.exists("Customer", customer_name):
+			# ERPNext makes the customer's primary contact from mobile_no
+			frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": customer_name,
+					"customer_type": "Company",
+					"mobile_no": mobile,
+				}
+			).insert(ignore_permissions=True)
+	if not frappe.db.exists("Item", DEMO_ITEM):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": DEMO_ITEM,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	customer = DEMO_CUSTOMERS[0][0]
+	invoice = frappe.db.get_value("Sales Invoice", {"customer": customer, "docstatus": 1})
+	if not invoice:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Sales Invoice",
+				"customer": customer,
+				"company": erpnext.get_default_company(),
+				"items": [{"item_code": DEMO_ITEM, "qty": 2, "rate": 150}],
+			}
+		)
+		doc.insert(ignore_permissions=True)
+		doc.submit()
+		invoice = doc.name
+	frappe.db.commit()
+	return invoice
+
+
+def send_erpnext_demo(invoice: str):
+	"""A reminder for the invoice to its customer's mobile, and a greeting to each demo customer."""
+	for i, (customer_name, mobile) in enumerate(DEMO_CUSTOMERS):
+		name = capture.send_and_log(
+			[mobile], f"Dear {customer_name}, thank you for choosing us.", sender_name="Support Team"
+		)
+		backdate(name, add_to_date(now_datetime(), hours=-(i + 2)))
+	total, currency = frappe.db.get_value("Sales Invoice", invoice, ["grand_total", "currency"])
+	with capture.reference("Sales Invoice", invoice):
+		name = capture.send_and_log(
+			[DEMO_CUSTOMERS[0][1]],
+			f"Invoice {invoice} of {fmt_money(total, currency=currency)} is due. Thank you.",
+			sender_name="Collections Desk",
+		)
+	backdate(name, add_to_date(now_datetime(), minutes=-5))
 
 
 def make_references() -> list[tuple[str, str]]:
