@@ -176,7 +176,8 @@ def backdate(name: str, sent_at):
 
 
 def make_users():
-	"""A System Manager, in English, and a Desk user who may not read SMS Logs."""
+	"""A System Manager, in English (who may also sell, where ERPNext is installed), and a Desk user who
+	may not read SMS Logs."""
 	for email, first_name, role in (
 		(MANAGER, "SMS Manager", "System Manager"),
 		(PLAIN_USER, "Plain User", "Blogger"),
@@ -188,6 +189,11 @@ def make_users():
 			user.insert(ignore_permissions=True)
 		frappe.db.set_value("User", email, "language", "en")
 		update_password(email, PASSWORD)
+	if "erpnext" in frappe.get_installed_apps():
+		# ERPNext's Sales Invoices and Customers, for their timelines and their Send SMS
+		user = frappe.get_doc("User", MANAGER)
+		if missing := {"Accounts User", "Sales User"} - {row.role for row in user.roles}:
+			user.add_roles(*sorted(missing))
 
 
 def make_timeline_documents() -> str:
@@ -260,12 +266,11 @@ def send_erpnext_demo(invoice: str):
 		backdate(name, add_to_date(now_datetime(), hours=-(i + 2)))
 	total, currency = frappe.db.get_value("Sales Invoice", invoice, ["grand_total", "currency"])
 	with capture.reference("Sales Invoice", invoice):
-		name = capture.send_and_log(
+		capture.send_and_log(
 			[DEMO_CUSTOMERS[0][1]],
 			f"Invoice {invoice} of {fmt_money(total, currency=currency)} is due. Thank you.",
 			sender_name="Collections Desk",
 		)
-	backdate(name, add_to_date(now_datetime(), minutes=-5))
 
 
 def make_references() -> list[tuple[str, str]]:
