@@ -19,8 +19,35 @@ frappe.ui.form.on("SMS Log", {
 		if (frappe.user.has_role("System Manager") && can_resend(frm.doc)) {
 			frm.add_custom_button(__("Resend"), () => resend(frm));
 		}
+		watch_bulk_send(frm);
 	},
 });
+
+// While a bulk send goes out in the background (bulk_send), the form shows how far it has got and
+// reloads when it is done. The job's realtime progress needs Frappe's socket.io server, so the form
+// also asks the server every few seconds, and moves on every site.
+const BULK_POLL_MS = 2000;
+
+function watch_bulk_send(frm) {
+	clearTimeout(frm.sms_log_bulk_poll);
+	if (frm.doc.status !== "Queued") return;
+	const name = frm.doc.name;
+	const poll = async () => {
+		if (frm.doc.name !== name || frappe.get_route_str() !== `Form/SMS Log/${name}`) return;
+		const progress = await frappe.xcall("sms_log_app.bulk_progress.bulk_progress", { name });
+		if (progress.status !== "Queued") {
+			frm.reload_doc();
+			return;
+		}
+		frm.dashboard.show_progress(
+			__("Sending SMS"),
+			(progress.done * 100) / (progress.total || 1),
+			__("{0} of {1} recipients", [progress.done, progress.total])
+		);
+		frm.sms_log_bulk_poll = setTimeout(poll, BULK_POLL_MS);
+	};
+	poll();
+}
 
 const NOT_DELIVERED = ["Undelivered", "Expired", "Rejected", "Failed"];
 
