@@ -437,6 +437,27 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			await shot("27-hostile-awesome-bar.png");
 			await page.keyboard.press("Escape");
 		});
+
+		it("is text in the message a send shows", async () => {
+			// as Desk sends (ERPNext's Send SMS): a number that carries HTML is refused, and said so
+			await open(page, "/app/sms-logs");
+			await page.evaluate(
+				(number) =>
+					frappe.call({
+						method: "frappe.core.doctype.sms_settings.sms_settings.send_sms",
+						args: {
+							receiver_list: [number, "+966500000002"],
+							msg: "Browser test: one number carries HTML",
+						},
+					}),
+				HOSTILE_NUMBER
+			);
+			await page.locator(".modal.show .msgprint").waitFor();
+			// as Frappe cleaned it: without its spaces
+			await assert_literal(".modal.show .msgprint", HOSTILE_NUMBER.replace(/\s/g, ""));
+			await shot("28-hostile-send-message.png");
+			await page.keyboard.press("Escape");
+		});
 	});
 
 	describe("in Arabic", () => {
