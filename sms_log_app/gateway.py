@@ -2,8 +2,10 @@
 and say for every number whether the gateway took it and, if not, why."""
 
 import socket
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import RemoteDisconnected
 
@@ -91,6 +93,64 @@ def gateway_failed(outcome: Outcome) -> bool:
 	"""Whether the gateway itself failed (no answer, or a 5xx), not just refused this number: after
 	MAX_CONSECUTIVE_FAILURES of these in a row the gateway counts as down."""
 	return not outcome.accepted and (outcome.http_status is None or outcome.http_status >= 500)
+
+
+class ParallelSender:
+	"""Sends one message to many numbers with up to `parallel` requests in flight, each thread on a
+	kept-alive connection of its own. `before_request()` runs in the sending thread before each
+	request (a rate limit). Once the gateway has failed for `max_consecutive_failures` requests in a
+	row, in the order their answers came, no further request goes out: those numbers get GATEWAY_DOWN.
+	"""
+
+	def __init__(
+		self,
+		config: GatewayConfig,
+		message: str,
+		parallel: int,
+		before_request: Callable[[], None] | None = None,
+		max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
+	):
+		self.config, self.message, self.before_request = config, message, before_request
+		self.max_consecutive_failures = max_consecutive_failures
+		self.failures_in_a_row = 0
+		self._pool = ThreadPoolExecutor(max_workers=max(parallel, 1), thread_name_prefix="sms-gateway")
+		self._local = threading.local()
+		self._sessions: list[requests.Session] = []
+		self._lock = threading.Lock()
+
+	def send(self, numbers: list[str]) -> list[Outcome]:
+		"""The outcome of each number, in the order of `numbers`."""
+		return list(self._pool.map(self._send, numbers))
+
+	def _send(self, number: str) -> Outcome:
+		if not is_dialable(number):
+			return Outcome(number, False, error=NOT_DIALABLE)
+		if self.failures_in_a_row >= self.max_consecutive_failures:
+			return Outcome(number, False, error=GATEWAY_DOWN.format(self.failures_in_a_row))
+		if self.before_request:
+			self.before_request()
+		outcome = send_one(self._session(), self.config, number, self.message)
+		with self._lock:
+			self.failures_in_a_row = self.failures_in_a_row + 1 if gateway_failed(outcome) else 0
+		return outcome
+
+	def _session(self) -> requests.Session:
+		if not hasattr(self._local, "session"):
+			self._local.session = requests.Session()
+			with self._lock:
+				self._sessions.append(self._local.session)
+		return self._local.session
+
+	def close(self):
+		self._pool.shutdown(wait=True)
+		for session in self._sessions:
+			session.close()
+
+	def __enter__(self):
+		return self
+
+	def __exit__(self, *exc):
+		self.close()
 
 
 def send_one(session: requests.Session, config: GatewayConfig, number: str, message: str) -> Outcome:

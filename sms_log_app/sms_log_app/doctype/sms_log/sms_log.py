@@ -34,6 +34,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		noofsent_sms: DF.Int
 		notification: DF.Link | None
 		recipients: DF.Table[SMSLogRecipient]
+		recipients_done: DF.Int
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
 		requested_numbers: DF.Code | None

@@ -18,6 +18,8 @@ LIMITS = {
 	"send_deadline": 60,
 	"max_recipients": 100_000,
 	"max_parts_per_message": 10,
+	"parallel_requests": 20,
+	"recipients_per_job": 1000,
 	"queue_threshold": 50,
 	"delivery_reports_per_minute": 600,
 	"hourly_recipients_per_user": 200,
@@ -47,7 +49,9 @@ class SMSLogSettings(Document):
 		messages_per_second: DF.Float
 		message_id_pattern: DF.Data | None
 		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
+		parallel_requests: DF.Int
 		queue_threshold: DF.Int
+		recipients_per_job: DF.Int
 		report_error_field: DF.Data | None
 		report_message_id_field: DF.Data | None
 		report_number_field: DF.Data | None
