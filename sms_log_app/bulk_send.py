@@ -267,3 +267,5 @@ class Progress:
 			doctype="SMS Log",
 			docname=self.log_name,
 		)
+		# open lists show the share done in the log's indicator
+		frappe.publish_realtime("list_update", {"doctype": "SMS Log", "name": self.log_name})

@@ -75,6 +75,12 @@ function resend(frm) {
 }
 
 function summary(doc) {
+	if (doc.status === "Queued") {
+		return __("Sending in the background: {0} of {1} recipients done", [
+			doc.recipients_done || 0,
+			doc.noofrequested_sms,
+		]);
+	}
 	const parts = [
 		__("{0} of {1} recipients accepted by the gateway", [
 			doc.noofsent_sms,
