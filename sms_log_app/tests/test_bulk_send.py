@@ -15,7 +15,6 @@ from collections import Counter
 import frappe
 import psutil
 from frappe.core.doctype.sms_settings import sms_settings
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils.background_jobs import get_job
 
 from sms_log_app import bulk_send
@@ -23,8 +22,14 @@ from sms_log_app.log_writer import separate_connection
 from sms_log_app.recovery import INTERRUPTED
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.status import QUEUED, SENDING, SENT, UNCONFIRMED
-from sms_log_app.tests.gateway_stub import GatewayStub
-from sms_log_app.tests.utils import bench_command, committed_sms_settings, delete_logs, run_jobs, set_limits
+from sms_log_app.tests.utils import (
+	GatewayTestCase,
+	bench_command,
+	committed_sms_settings,
+	delete_logs,
+	run_jobs,
+	set_limits,
+)
 
 MESSAGE = "Bulk send test"
 WAIT = 120  # seconds a queued send may take before the test gives up
@@ -57,12 +62,10 @@ def wait_until(condition, seconds=WAIT, what="the queued send"):
 		time.sleep(0.2)
 
 
-class TestBulkSend(FrappeTestCase):
+class TestBulkSend(GatewayTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.gateway = GatewayStub().start()
-		cls.addClassCleanup(cls.gateway.stop)
 		settings = committed_sms_settings(cls.gateway)
 		settings.__enter__()
 		cls.addClassCleanup(settings.__exit__, None, None, None)

@@ -16,15 +16,14 @@ import pyotp
 import requests
 from frappe import twofactor
 from frappe.core.doctype.sms_settings import sms_settings
-from frappe.tests.utils import FrappeTestCase
 
 from sms_log_app import bulk_send, delivery_reports, recovery, resend, send_input
 from sms_log_app.delivery import Report
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import InvalidMessageIdPattern
 from sms_log_app.status import DELIVERED, FAILED, PARTIALLY_DELIVERED, QUEUED, SENDING, UNCONFIRMED
-from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
+	GatewayTestCase,
 	WriteAheadAudit,
 	api_token,
 	committed_logs,
@@ -40,14 +39,8 @@ N1, N2, N3 = "+966500000011", "+966500000012", "+966500000013"
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
 
 
-class WriteAheadTestCase(FrappeTestCase):
+class WriteAheadTestCase(GatewayTestCase):
 	"""Each test sends a message of its own; the gateway stub audits every request it gets."""
-
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.gateway = GatewayStub().start()
-		cls.addClassCleanup(cls.gateway.stop)
 
 	def setUp(self):
 		self.gateway.behaviours.clear()

@@ -9,12 +9,13 @@ from frappe.query_builder.functions import Now
 from frappe.utils import getdate, now_datetime
 
 from sms_log_app import daily_totals
-from sms_log_app.adoption import STOCK_COUNTS
 from sms_log_app.segments import count_segments
 from sms_log_app.status import QUEUED, SENDING, log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
 
 CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
+# The owners' names for the seed's counts (ERPNext v15, Frappe v16, see sms_log_app.adoption), and this app's
+STOCK_COUNTS = {"no_of_requested_sms": "noofrequested_sms", "no_of_sent_sms": "noofsent_sms"}
 
 
 class SMSLog(VerbatimFieldsAsText, Document):
@@ -105,10 +106,16 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		log = frappe.qb.DocType("SMS Log")
 		old = frappe.qb.from_(log).select(log.name).where(log.creation < Now() - Interval(days=days))
 		while names := old.limit(CLEAR_BATCH).run(pluck=True):
-			daily_totals.remove(names)
-			frappe.db.delete("SMS Log Recipient", {"parenttype": "SMS Log", "parent": ("in", names)})
-			frappe.db.delete("SMS Log", {"name": ("in", names)})
+			delete_logs(names)
 			frappe.db.commit()
+
+
+def delete_logs(names: list[str]):
+	"""Delete the logs `names` with their recipients, and take them out of the daily totals, in the
+	current transaction."""
+	daily_totals.remove(names)
+	frappe.db.delete("SMS Log Recipient", {"parenttype": "SMS Log", "parent": ("in", names)})
+	frappe.db.delete("SMS Log", {"name": ("in", names)})
 
 
 def on_doctype_update():

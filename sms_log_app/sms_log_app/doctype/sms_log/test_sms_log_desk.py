@@ -11,20 +11,7 @@ from frappe.query_builder.functions import Sum
 from sms_log_app import number_cards, sending
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.phone_search import get_list_page, logs_to_number, normalize_number
-from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
-
-PLAIN_USER = "sms-log-desk-plain@example.com"
-
-
-def as_plain_user(test):
-	"""Run the rest of `test` as a Desk user who may not read SMS Logs (made in its transaction)."""
-	if not frappe.db.exists("User", PLAIN_USER):
-		user = frappe.get_doc({"doctype": "User", "email": PLAIN_USER, "first_name": "Plain"})
-		user.append_roles("Blogger")
-		user.flags.no_welcome_mail = True
-		user.insert()
-	test.addCleanup(frappe.set_user, "Administrator")
-	frappe.set_user(PLAIN_USER)
+from sms_log_app.tests.utils import N1, N2, N3, SMSLogTestCase, as_plain_user
 
 
 class TestPhoneSearch(SMSLogTestCase):

@@ -12,9 +12,7 @@ from frappe.desk.form.load import getdoc
 from sms_log_app import references, sending
 from sms_log_app.delivery import Report
 from sms_log_app.delivery_reports import apply_report
-from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import SMSLogTestCase
-from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log_desk import as_plain_user
-from sms_log_app.tests.utils import committed_logs
+from sms_log_app.tests.utils import SMSLogTestCase, as_plain_user, committed_logs
 from sms_log_app.timeline import SHOWN
 
 ENTRY = "sms-log-timeline-entry"
@@ -185,7 +183,7 @@ class TestERPNextParties(TimelineTestCase):
 				self.assertIn(f'href="/app/sms-log/{self.log_named()}"', entry)
 
 
-class TestPermissions(TimelineTestCase):
+class TestTimelinePermissions(TimelineTestCase):
 	def test_only_who_reads_sms_logs_sees_the_entries(self):
 		self.send([self.e164])
 		as_plain_user(self)

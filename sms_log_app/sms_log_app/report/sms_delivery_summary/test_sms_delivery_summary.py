@@ -13,13 +13,12 @@ from sms_log_app.delivery_reports import apply_report
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
-from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
 from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
 	execute,
 	get_data,
 	resolve_filters,
 )
-from sms_log_app.tests.utils import delete_logs
+from sms_log_app.tests.utils import N1, N2, N3, SMSLogTestCase, delete_logs
 
 LONG_MESSAGE = "x" * 200  # GSM-7, two segments
 

@@ -12,8 +12,11 @@ from frappe.utils import add_days, now_datetime
 from sms_log_app import send_input, sending
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
-from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
 from sms_log_app.tests.utils import (
+	N1,
+	N2,
+	N3,
+	SMSLogTestCase,
 	api_token,
 	committed_logs,
 	committed_sms_settings,
@@ -125,7 +128,7 @@ BAD_INPUTS = [
 ]
 
 
-class TestBadInput(SMSLogTestCase):
+class TestBadAndHostileInput(SMSLogTestCase):
 	def test_bad_and_hostile_inputs(self):
 		for name, receivers, message, outcome in BAD_INPUTS:
 			with self.subTest(input=name):
