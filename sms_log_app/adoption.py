@@ -17,15 +17,14 @@ import frappe
 from frappe.model import no_value_fields
 from frappe.model import sync as model_sync
 
-from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, site_region
+from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, recipient_row, site_region
 from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
+from sms_log_app.sms_log_app.doctype.sms_log.sms_log import STOCK_COUNTS, on_doctype_update
 from sms_log_app.status import FAILED, SENT, log_status
 
 DOCTYPE = "SMS Log"
 MODULE = "SMS Log App"
-# The owners' names for the seed's counts (ERPNext v15, Frappe v16), and this app's
-STOCK_COUNTS = {"no_of_requested_sms": "noofrequested_sms", "no_of_sent_sms": "noofsent_sms"}
 # DocType properties of this app's SMS Log that also apply to the owner's (the naming stays the owner's)
 DOCTYPE_PROPERTIES = ("in_create", "sort_field", "sort_order", "title_field", "track_changes")
 FIELD_PROPERTIES = ("in_list_view", "in_standard_filter", "read_only", "ignore_xss_filter", "description")
@@ -83,8 +82,6 @@ def adopt():
 	set_properties(spec)
 	add_links(spec)
 	frappe.clear_cache(doctype=DOCTYPE)
-	from sms_log_app.sms_log_app.doctype.sms_log.sms_log import on_doctype_update
-
 	on_doctype_update()
 	complete_logs()
 
@@ -266,26 +263,16 @@ def add_missing_recipients():
 		for entry in logs:
 			sent = set(_numbers(entry.sent_to))
 			for idx, number in enumerate(_numbers(entry.requested_numbers), start=1):
-				rows.append(
-					(
-						frappe.generate_hash(length=10),
-						entry.name,
-						DOCTYPE,
-						"recipients",
-						idx,
-						entry.owner,
-						entry.owner,
-						entry.creation,
-						entry.creation,
-						number,
-						to_e164(number, region),
-						SENT if number in sent else FAILED,
-						0,
-						None if number in sent else "Not among the numbers the gateway accepted",
-						None,
-						None,
-					)
+				accepted = number in sent
+				row = recipient_row(
+					entry,
+					idx,
+					number,
+					to_e164(number, region),
+					SENT if accepted else FAILED,
+					error=None if accepted else "Not among the numbers the gateway accepted",
 				)
+				rows.append(tuple(row.values()))
 		insert_rows("SMS Log Recipient", RECIPIENT_FIELDS, rows)
 
 

@@ -1,226 +1,271 @@
-"""Send to many numbers in a background job instead of inside the caller's request.
+"""Send to many numbers in background jobs instead of inside the caller's request.
 
 A send to more numbers than SMS Log Settings' queue threshold is written at once as an SMS Log with
-status Queued and a Queued row per number; a job on the "long" queue then sends row by row, in idx
-order, at most `messages_per_second`. Each row is marked Sending and committed before its request
-goes out, and its outcome is committed right after, so a worker killed mid-send leaves at most one
-row whose fate is unknown. That row is never retried (the number may have got the SMS); the rest
-resume where the dead job stopped.
+status Queued and a Queued row per number. It is split into chunks of *Recipients per Background Job*
+rows, each a job on the "long" queue that any worker of the site, on any machine, may take. A job
+claims its chunk's rows a batch at a time (marked Sending and committed before their requests go
+out), sends the batch with up to *Parallel Requests to the Gateway* requests in flight, and records
+the batch's outcomes in one commit. *Gateway Messages per Second* holds for the whole site at once
+(`gateway_rate`). So a worker killed mid-batch leaves at most one batch whose fate is unknown: those
+rows are marked Unconfirmed and never retried (the number may have got the SMS); the rest resume
+where the dead job stopped. The last job to finish gives the log its counts and final status.
 """
 
 import time
 
 import frappe
-import requests
 from frappe import _
+from frappe.query_builder.functions import Max
 from frappe.utils import now_datetime
 from frappe.utils.background_jobs import get_job, is_job_enqueued
 
 from sms_log_app import daily_totals, log_writer
-from sms_log_app.gateway import GATEWAY_DOWN, NOT_DIALABLE, Outcome, send_one
-from sms_log_app.numbers import is_dialable
+from sms_log_app.gateway import ParallelSender
+from sms_log_app.gateway_rate import SiteRate
+from sms_log_app.gateway_settings import gateway_config, with_message_ids
+from sms_log_app.recovery import INTERRUPTED
+from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
-from sms_log_app.status import FAILED, QUEUED, SENDING, SENT, log_status
+from sms_log_app.status import FAILED, QUEUED, SENDING, UNCONFIRMED, recipient_status
 
-BATCH = 100  # rows read per query
+BATCH_PER_REQUEST = 5  # rows claimed per batch, for each request allowed in flight
 PROGRESS_EVERY = 1.0  # seconds between progress messages to the log's form
-MAX_CONSECUTIVE_FAILURES = 3  # as in a synchronous send: then the gateway counts as down
 STALLED_AFTER = 600  # seconds without a row's outcome after which a started job counts as dead
-INTERRUPTED = "Interrupted while sending; not retried so that no number gets it twice"
+OUTCOME_FIELDS = ("name", "modified", "status", "http_status", "error", "gateway_response", "message_id")
 
 
-def job_id(log_name: str) -> str:
-	return f"sms_log_bulk::{log_name}"
+def job_id(log_name: str, first: int) -> str:
+	return f"sms_log_bulk::{log_name}::{first}"
 
 
-def queue_send(numbers: list[str], message: str, sender_name: str, log_fields: dict) -> str:
-	"""Record the send as a Queued SMS Log, committed at once, and enqueue the job that sends it."""
-	log_name = log_writer.write_queued_log(
-		message=message,
-		numbers=numbers,
-		sender_name=sender_name,
-		sent_at=now_datetime(),
+def chunks(total: int, size: int) -> list[tuple[int, int]]:
+	"""The (first, last) idx of each chunk of `total` rows, `size` rows a chunk."""
+	return [(first, min(first + size - 1, total)) for first in range(1, total + 1, size)]
+
+
+def queue_send(send: Send, log_fields: dict) -> str:
+	"""Record the send as a Queued SMS Log, committed at once, and enqueue the jobs that send it."""
+	log = log_writer.start_log(
+		message=send.message,
+		numbers=send.numbers,
+		sender_name=send.sender_name,
+		status=QUEUED,
 		log_fields=log_fields,
+		notes=send.notes,
 	)
-	enqueue(log_name)
-	return log_name
+	for first, last in chunks(len(send.numbers), get_settings().recipients_per_job):
+		enqueue(log.name, first, last)
+	return log.name
 
 
-def enqueue(log_name: str):
+def enqueue(log_name: str, first: int, last: int):
 	frappe.enqueue(
-		"sms_log_app.bulk_send.send_queued",
+		"sms_log_app.bulk_send.send_chunk",
 		queue="long",
 		timeout=24 * 3600,
-		job_id=job_id(log_name),
+		job_id=job_id(log_name, first),
 		deduplicate=True,
 		enqueue_after_commit=False,  # the log is already committed on its own connection
 		log_name=log_name,
+		first=first,
+		last=last,
 	)
 
 
 def send_queued(log_name: str):
-	"""The job: send every row without an outcome, then complete the log. Safe to run again."""
-	from sms_log_app.capture import gateway_config, with_message_ids
+	"""Send every chunk of the log in this process (and run jobs queued before sends were chunked)."""
+	total = frappe.db.get_value("SMS Log", log_name, "noofrequested_sms")
+	for first, last in chunks(total, get_settings().recipients_per_job):
+		send_chunk(log_name, first, last)
 
+
+def send_chunk(log_name: str, first: int, last: int):
+	"""The job: send the Queued rows of the log whose idx is `first` to `last`, a batch at a time; then
+	complete the log if none of its rows is left to send. Safe to run again."""
 	settings = get_settings()
-	config = gateway_config(settings.gateway_timeout)
 	message, total = frappe.db.get_value("SMS Log", log_name, ["message", "noofrequested_sms"])
-	_fail_interrupted(log_name)
-	pace = Pacer(settings.messages_per_second)
+	_mark_interrupted(log_name, first, last)
 	progress = Progress(log_name, total)
-	failures_in_a_row = 0
-	with requests.Session() as session:
-		while rows := _next_rows(log_name):
-			for row in rows:
-				if not _claim(row.name):
-					continue  # another run of this job took it
-				if not is_dialable(row.number):
-					outcome = Outcome(row.number, False, error=NOT_DIALABLE)
-				elif failures_in_a_row >= MAX_CONSECUTIVE_FAILURES:
-					outcome = Outcome(row.number, False, error=GATEWAY_DOWN.format(failures_in_a_row))
-				else:
-					pace.wait()
-					(outcome,) = with_message_ids([send_one(session, config, row.number, message)])
-					down = not outcome.accepted and (
-						outcome.http_status is None or outcome.http_status >= 500
-					)
-					failures_in_a_row = failures_in_a_row + 1 if down else 0
-				_record(row.name, outcome)
-				progress.step()
-	complete(log_name)
+	rate = SiteRate(settings.messages_per_second)
+	config = gateway_config(settings.gateway_timeout)
+	with ParallelSender(config, message, settings.parallel_requests, before_request=rate.wait) as sender:
+		while rows := _claim(log_name, first, last, settings.parallel_requests * BATCH_PER_REQUEST):
+			outcomes = with_message_ids(sender.send([row.number for row in rows]))
+			_record(log_name, rows, outcomes)
+			progress.update()
+	complete_if_done(log_name)
 
 
-def _next_rows(log_name: str) -> list:
-	return frappe.get_all(
-		"SMS Log Recipient",
-		filters={"parenttype": "SMS Log", "parent": log_name, "status": QUEUED},
-		fields=["name", "number"],
-		order_by="idx asc",
-		limit=BATCH,
+def _claim(log_name: str, first: int, last: int, limit: int) -> list:
+	"""The next `limit` Queued rows of the chunk, marked Sending and committed before any of their
+	requests goes out. Another job claiming at the same time waits for this one's commit (not SKIP
+	LOCKED: the scan locks rows of other chunks too, which would then look already taken)."""
+	rows = frappe.db.sql(
+		"""select name, idx, number from `tabSMS Log Recipient`
+		where parent = %s and parenttype = 'SMS Log' and idx between %s and %s and status = %s
+		order by idx limit %s for update""",
+		(log_name, first, last, QUEUED, limit),
+		as_dict=True,
 	)
-
-
-def _claim(row_name: str) -> bool:
-	"""Mark the row Sending and commit, before its request goes out; False if it was not Queued."""
-	row = frappe.qb.DocType("SMS Log Recipient")
-	frappe.qb.update(row).set(row.status, SENDING).set(row.modified, now_datetime()).where(
-		(row.name == row_name) & (row.status == QUEUED)
-	).run()
-	claimed = frappe.db._cursor.rowcount == 1
+	if rows:
+		row = frappe.qb.DocType("SMS Log Recipient")
+		frappe.qb.update(row).set(row.status, SENDING).set(row.modified, now_datetime()).where(
+			row.name.isin([r.name for r in rows])
+		).run()
 	frappe.db.commit()
-	return claimed
+	return rows
 
 
-def _record(row_name: str, outcome: Outcome):
-	frappe.db.set_value(
+def _record(log_name: str, rows: list, outcomes: list):
+	"""The batch's outcomes, and the log's count of recipients done, in one commit."""
+	modified = now_datetime()
+	log_writer.insert_rows(
 		"SMS Log Recipient",
-		row_name,
-		{
-			"status": SENT if outcome.accepted else FAILED,
-			"http_status": outcome.http_status or 0,
-			"error": outcome.error,
-			"gateway_response": outcome.response,
-			"message_id": outcome.message_id,
-		},
+		OUTCOME_FIELDS,
+		[
+			(
+				row.name,
+				modified,
+				recipient_status(o.accepted, o.unconfirmed),
+				o.http_status or 0,
+				o.error,
+				o.response,
+				o.message_id,
+			)
+			for row, o in zip(rows, outcomes, strict=True)
+		],
+		on_duplicate=OUTCOME_FIELDS[1:],  # each row is there already: it takes the outcome
+	)
+	frappe.db.sql(
+		"update `tabSMS Log` set recipients_done = ifnull(recipients_done, 0) + %s where name = %s",
+		(len(rows), log_name),
 	)
 	frappe.db.commit()
 
 
-def _fail_interrupted(log_name: str):
-	"""Rows left Sending by a dead run may or may not have reached the gateway: never send them again."""
+def _mark_interrupted(log_name: str, first: int, last: int):
+	"""Rows of the chunk left Sending by a dead run may or may not have reached the gateway: never
+	send them again."""
 	row = frappe.qb.DocType("SMS Log Recipient")
-	frappe.qb.update(row).set(row.status, FAILED).set(row.error, INTERRUPTED).set(
+	frappe.qb.update(row).set(row.status, UNCONFIRMED).set(row.error, INTERRUPTED).set(
 		row.modified, now_datetime()
-	).where((row.parenttype == "SMS Log") & (row.parent == log_name) & (row.status == SENDING)).run()
+	).where(
+		(row.parenttype == "SMS Log")
+		& (row.parent == log_name)
+		& (row.idx[first:last])
+		& (row.status == SENDING)
+	).run()
 	frappe.db.commit()
 
 
-def complete(log_name: str):
-	"""Set the log's counts and status from its rows, and tell open lists and forms."""
-	sent_to = frappe.get_all(
-		"SMS Log Recipient",
-		filters={"parenttype": "SMS Log", "parent": log_name, "status": SENT},
-		pluck="number",
-		order_by="idx asc",
+def complete_if_done(log_name: str):
+	"""Once no row is Queued or Sending, set the log's counts and status from its rows, once, and tell
+	open lists and forms."""
+	# the log's row alone is locked (other chunks' jobs wait here); its recipients are not, since a job
+	# still recording a batch holds some of them and then waits for this row
+	before = frappe.db.get_value(
+		"SMS Log",
+		log_name,
+		[*daily_totals.COUNTED_FIELDS, "noofrequested_sms"],
+		as_dict=True,
+		for_update=True,
 	)
-	log = frappe.get_doc("SMS Log", log_name, for_update=True)  # a second run waits, then moves nothing
-	before = {field: log.get(field) for field in daily_totals.COUNTED_FIELDS}
-	values = {
-		"noofsent_sms": len(sent_to),
-		"sent_to": "\n".join(sent_to),
-		"status": log_status(log.noofrequested_sms, len(sent_to)),
-	}
-	if log.meta.has_field("no_of_sent_sms"):  # the owner's count where ERPNext or Frappe owns SMS Log
-		values["no_of_sent_sms"] = len(sent_to)
+	if before.status != QUEUED or _left(log_name, first=1, last=before.noofrequested_sms):
+		frappe.db.commit()
+		return
+	values = log_writer.outcome_fields(log_name)
 	frappe.db.set_value("SMS Log", log_name, values)
 	daily_totals.move(before, {**before, **values})
 	frappe.db.commit()
 	frappe.publish_progress(100, title=_("Sending SMS"), doctype="SMS Log", docname=log_name)
-	log.reload()
-	log.notify_update()
+	frappe.get_doc("SMS Log", log_name).notify_update()
+
+
+def _left(log_name: str, first: int, last: int) -> int:
+	"""Rows of the chunk still Queued or Sending."""
+	return frappe.db.count(
+		"SMS Log Recipient",
+		{
+			"parenttype": "SMS Log",
+			"parent": log_name,
+			"idx": ("between", (first, last)),
+			"status": ("in", (QUEUED, SENDING)),
+		},
+	)
 
 
 def resume_stalled_sends(stalled_after: float = STALLED_AFTER):
-	"""Scheduler: enqueue again every Queued log whose job is gone, or whose job has recorded no
-	outcome for `stalled_after` seconds (its worker died without RQ noticing; 0: every started job
-	counts as dead, for a caller who knows the worker is gone)."""
-	for log_name in frappe.get_all("SMS Log", filters={"status": QUEUED}, pluck="name"):
-		if is_job_enqueued(job_id(log_name)):
-			if not _stalled(log_name, stalled_after):
+	"""Scheduler: enqueue again every chunk of a Queued log with rows left whose job is gone, or has
+	recorded no outcome for `stalled_after` seconds (its worker died without RQ noticing; 0: every
+	started job counts as dead, for a caller who knows the worker is gone)."""
+	size = get_settings().recipients_per_job
+	for log in frappe.get_all("SMS Log", filters={"status": QUEUED}, fields=["name", "noofrequested_sms"]):
+		for first, last in chunks(log.noofrequested_sms, size):
+			if not _left(log.name, first, last):
 				continue
-			get_job(job_id(log_name)).delete()
-		enqueue(log_name)
+			if is_job_enqueued(job_id(log.name, first)):
+				if not _stalled(log.name, first, last, stalled_after):
+					continue
+				get_job(job_id(log.name, first)).delete()
+			enqueue(log.name, first, last)
+		complete_if_done(log.name)  # a log whose last job died after recording its last batch
 
 
-def _stalled(log_name: str, seconds: float) -> bool:
+def _stalled(log_name: str, first: int, last: int, seconds: float) -> bool:
 	if seconds <= 0:
 		return True
-	last = frappe.get_all(
-		"SMS Log Recipient",
-		filters={"parenttype": "SMS Log", "parent": log_name},
-		fields=["max(modified) as last"],
-	)[0].last
-	return not last or (now_datetime() - last).total_seconds() >= seconds
-
-
-class Pacer:
-	"""Keeps requests at most `per_second` a second (0: no limit)."""
-
-	def __init__(self, per_second: float):
-		self.interval = 1 / per_second if per_second else 0
-		self.next_at = time.monotonic()
-
-	def wait(self):
-		if not self.interval:
-			return
-		now = time.monotonic()
-		if self.next_at > now:
-			time.sleep(self.next_at - now)
-		self.next_at = max(now, self.next_at) + self.interval
+	row = frappe.qb.DocType("SMS Log Recipient")
+	(newest,) = (
+		frappe.qb.from_(row)
+		.select(Max(row.modified))
+		.where((row.parenttype == "SMS Log") & (row.parent == log_name) & (row.idx[first:last]))
+		.run()[0]
+	)
+	return not newest or (now_datetime() - newest).total_seconds() >= seconds
 
 
 class Progress:
-	"""Publishes the share of rows done to the log's form, at most once every PROGRESS_EVERY seconds."""
+	"""Publishes a send's progress to the log's form, at most once every PROGRESS_EVERY seconds:
+	recipients done and failed, the pace since this job started, and the time left at that pace."""
 
 	def __init__(self, log_name: str, total: int):
 		self.log_name, self.total = log_name, total or 1
-		self.done = self.total - len(
-			frappe.get_all(
-				"SMS Log Recipient",
-				filters={"parenttype": "SMS Log", "parent": log_name, "status": QUEUED},
-				pluck="name",
-			)
-		)
+		self.started, self.done_at_start = time.monotonic(), self._counts()[0]
 		self.published_at = 0.0
 
-	def step(self):
-		self.done += 1
-		if time.monotonic() - self.published_at >= PROGRESS_EVERY:
-			self.published_at = time.monotonic()
-			frappe.publish_progress(
-				self.done * 100 / self.total,
-				title=_("Sending SMS"),
-				description=_("{0} of {1} recipients").format(self.done, self.total),
-				doctype="SMS Log",
-				docname=self.log_name,
+	def _counts(self) -> tuple[int, int]:
+		"""(done, failed) over the whole log, every chunk's job included."""
+		by_status = dict(
+			frappe.get_all(
+				"SMS Log Recipient",
+				filters={"parenttype": "SMS Log", "parent": self.log_name},
+				fields=["status", "count(*) as count"],
+				group_by="status",
+				as_list=True,
 			)
+		)
+		left = by_status.get(QUEUED, 0) + by_status.get(SENDING, 0)
+		return self.total - left, by_status.get(FAILED, 0) + by_status.get(UNCONFIRMED, 0)
+
+	def update(self):
+		now = time.monotonic()
+		if now - self.published_at < PROGRESS_EVERY:
+			return
+		self.published_at = now
+		done, failed = self._counts()
+		per_second = (done - self.done_at_start) / max(now - self.started, 0.001)
+		left = round((self.total - done) / per_second) if per_second else None
+		description = _("{0} of {1} recipients, {2} failed, {3} a second").format(
+			done, self.total, failed, round(per_second)
+		)
+		if left is not None:
+			description += " · " + _("about {0} left").format(frappe.utils.format_duration(left))
+		frappe.publish_progress(
+			done * 100 / self.total,
+			title=_("Sending SMS"),
+			description=description,
+			doctype="SMS Log",
+			docname=self.log_name,
+		)
+		# open lists show the share done in the log's indicator
+		frappe.publish_realtime("list_update", {"doctype": "SMS Log", "name": self.log_name})

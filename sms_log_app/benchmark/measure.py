@@ -3,7 +3,9 @@ seconds) and Ratios, which `sms_log_app.benchmark.run` prints as a table."""
 
 import copy
 import math
+import os
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -14,17 +16,19 @@ import frappe
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.desk import reportview
 from frappe.desk.form.load import getdoc
-from frappe.utils import add_days, now_datetime, today
+from frappe.utils import add_days, today
 
-from sms_log_app import capture, log_writer, phone_search, timeline
+from sms_log_app import bulk_send, log_writer, phone_search, recovery, sending, timeline
 from sms_log_app.benchmark.seed import SENDER_PREFIX
-from sms_log_app.gateway import Outcome
+from sms_log_app.gateway import Outcome, deliver
+from sms_log_app.gateway_settings import gateway_config
+from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
 	execute as delivery_summary_report,
 )
 from sms_log_app.tests.gateway_stub import GatewayStub
-from sms_log_app.tests.utils import committed_sms_settings
+from sms_log_app.tests.utils import bench_command, committed_sms_settings
 
 CAPTURE_SENDER = SENDER_PREFIX + "Capture"
 # what the SMS Log list view asks for: standard fields, the in-list-view fields and the title field
@@ -106,7 +110,7 @@ def local_gateway():
 	with (
 		GatewayStub() as gateway,
 		committed_sms_settings(gateway),
-		patch.object(capture, "get_settings", lambda: settings),
+		patch.object(sending, "get_settings", lambda: settings),
 	):
 		yield gateway
 
@@ -119,35 +123,48 @@ def send(count: int):
 	sms_settings.send_sms(numbers(count), "Benchmark: capture overhead", CAPTURE_SENDER, success_msg=False)
 
 
-def capture_overhead(recipients: int, runs: int) -> list:
+def capture_overhead(recipients: int, runs: int, gateway: GatewayStub, delay: float = 0) -> list:
 	"""send_sms to `recipients` numbers with the capture writing its log, against the same send with
-	the log write replaced by a no-op; the two alternate so that drift affects both alike."""
+	the log writes (and the note of how far a send got) replaced by no-ops, to a gateway answering
+	each request after `delay` seconds; the two alternate so that drift affects both alike."""
+	off_log = log_writer.StartedLog(name="off", counted={}, rows=[], stock_sent_count=False)
 	with_log, without_log = [], []
-	send(recipients)  # warm-up: connections, caches, imports
-	for _ in range(runs):
-		with patch.object(log_writer, "write_log", lambda **kwargs: None):
-			without_log += timings(lambda: send(recipients), 1, warmup=0)
-		with_log += timings(lambda: send(recipients), 1, warmup=0)
+	gateway.delay = delay
+	try:
+		send(recipients)  # warm-up: connections, caches, imports
+		for _ in range(runs):
+			with (
+				patch.object(log_writer, "start_log", lambda **kwargs: off_log),
+				patch.object(log_writer, "finish_log", lambda *args: None),
+				patch.object(recovery.Attempts, "note", lambda self, index: True),
+			):
+				without_log += timings(lambda: send(recipients), 1, warmup=0)
+			with_log += timings(lambda: send(recipients), 1, warmup=0)
+	finally:
+		gateway.delay = 0
 	rows = f"{recipients} recipient{'s' if recipients > 1 else ''}"
-	off = Figure(f"send_sms, {rows}, log write off", "-", without_log)
-	on = Figure(f"send_sms, {rows}, captured", f"1 log + {rows}", with_log)
-	target = 1.15 if recipients == 1 else 1.05
-	return [off, on, Ratio(f"capture overhead, {rows} (captured / off)", on.median / off.median, target)]
+	stub = f"a stub answering in {delay * 1000:g} ms" if delay else "an instant stub"
+	off = Figure(f"send_sms, {rows}, {stub}, log writes off", "-", without_log)
+	on = Figure(f"send_sms, {rows}, {stub}, captured", f"1 log + {rows}", with_log)
+	targets = {(1, 0): 1.15, (100, 0): 1.05, (1, 0.05): 1.10, (10, 0.05): 1.03}
+	ratio = Ratio(f"capture overhead, {rows}, {stub} (captured / off)", on.median / off.median)
+	ratio.target = targets.get((recipients, delay))
+	return [off, on, ratio]
 
 
 def log_write(runs: int) -> list:
-	"""The durable write of a 1-recipient log (`log_writer.write_log`, committed on the log
-	connection) against Frappe's own `create_sms_log` (a Document insert in the caller's transaction,
-	not committed) and against the floor: the log row and one recipient row INSERTed and COMMITted on
-	an open connection. The three alternate so that drift affects them alike."""
+	"""The write-ahead log of a 1-recipient send, both its writes (`log_writer.start_log` before the
+	request, `finish_log` after it, each committed on the log connection), against Frappe's own
+	`create_sms_log` (a Document insert in the caller's transaction, not committed) and against the
+	floor: the log row and one recipient row INSERTed and COMMITted on an open connection. The three
+	alternate so that drift affects them alike."""
 	number = numbers(1)[0]
 	message = "Benchmark: log write"
 	outcome = Outcome(number, True, 200, response="OK")
 
 	def app():
-		log_writer.write_log(
-			message=message, outcomes=[outcome], sender_name=CAPTURE_SENDER, sent_at=now_datetime()
-		)
+		log = log_writer.start_log(message=message, numbers=[number], sender_name=CAPTURE_SENDER)
+		log_writer.finish_log(log, [outcome])
 
 	def stock():
 		sms_settings.create_sms_log({"message": message.encode(), "receiver_list": [number]}, [number])
@@ -175,57 +192,150 @@ def log_write(runs: int) -> list:
 			times += timings(func, 1, warmup=0)
 		frappe.db.rollback()  # what the stock write did in the caller's transaction
 	rows = "1 log + 1 recipient"
-	app_write = Figure("log write, 1 recipient: write_log (own connection, committed)", rows, samples[app])
+	app_write = Figure(
+		"write-ahead log, 1 recipient: start_log + finish_log (2 commits, own connection)", rows, samples[app]
+	)
 	stock_write = Figure("log write, 1 recipient: stock create_sms_log (no commit)", rows, samples[stock])
 	floor_write = Figure("log write, 1 recipient: floor (2 INSERTs + COMMIT)", rows, samples[floor])
 	return [
 		stock_write,
 		floor_write,
 		app_write,
-		Ratio("log write / stock create_sms_log", app_write.median / stock_write.median, 1),
-		Ratio("log write / floor", app_write.median / floor_write.median, 3),
+		Ratio("write-ahead log / stock create_sms_log", app_write.median / stock_write.median, 1),
+		Ratio("write-ahead log / floor", app_write.median / floor_write.median, 4),
 	]
 
 
-def queued_send_throughput(recipients: int) -> list:
-	"""Recipients a second of a queued send of `recipients` numbers, its job run in this process, and of
-	plain `gateway.deliver` to the same numbers, with the job's overhead (queued / deliver alone)."""
-	from sms_log_app import bulk_send
-	from sms_log_app.capture import gateway_config
-	from sms_log_app.gateway import deliver
-
+def queued_send_throughput(recipients: int, gateway: GatewayStub) -> list:
+	"""Recipients a second of a queued send of `recipients` numbers to the instant stub, its jobs run in
+	this process with the default settings, against plain `gateway.deliver` (one request at a time)."""
 	targets = numbers(recipients)
 	started = time.perf_counter()
 	deliver(gateway_config(10), targets, "Benchmark: plain deliver")
 	plain = time.perf_counter() - started
-	started = time.perf_counter()
-	with patch.object(bulk_send, "enqueue", lambda log_name: None):  # the job runs here instead
-		log_name = bulk_send.queue_send(targets, "Benchmark: queued send", SENDER_PREFIX + "Queue", {})
-	frappe.db.commit()  # see the log, written on a connection of its own, as a worker would
-	bulk_send.send_queued(log_name)
-	queued = time.perf_counter() - started
+	queued = _queued_in_process(targets, "Benchmark: queued send")
 	rows = f"{recipients:,} recipients"
 	return [
-		Figure(f"deliver alone ({recipients / plain:,.0f} recipients/s)", rows, [plain]),
-		Figure(f"queued send, job in-process ({recipients / queued:,.0f} recipients/s)", rows, [queued]),
-		Ratio("queued send overhead (queued / deliver alone)", queued / plain),
+		Figure(
+			f"deliver alone, one request at a time ({recipients / plain:,.0f} recipients/s)", rows, [plain]
+		),
+		Figure(f"queued send, jobs in-process ({recipients / queued:,.0f} recipients/s)", rows, [queued]),
+		Ratio("queued send throughput / deliver alone", plain / queued, 0.8, at_least=True),
 	]
 
 
+def queued_send_slow_gateway(recipients: int, gateway: GatewayStub, delay: float = 0.1) -> list:
+	"""A queued send of `recipients` numbers through a stub answering each request in `delay` s, its
+	jobs run in this process with the default settings; the target is 100 recipients a second."""
+	gateway.delay = delay
+	try:
+		queued = _queued_in_process(numbers(recipients), "Benchmark: queued send, slow gateway")
+	finally:
+		gateway.delay = 0
+	label = (
+		f"queued send, a stub answering in {delay * 1000:g} ms, jobs in-process"
+		f" ({recipients / queued:,.0f} recipients/s)"
+	)
+	return [Figure(label, f"{recipients:,} recipients", [queued], target=recipients / 100)]
+
+
+def _queued_in_process(targets: list[str], message: str) -> float:
+	"""Seconds from queueing a send to its completion, its jobs run here one after another."""
+	started = time.perf_counter()
+	with patch.object(bulk_send, "enqueue", lambda *args: None):  # the jobs run here instead
+		log_name = bulk_send.queue_send(Send(targets, message, SENDER_PREFIX + "Queue"), {})
+	frappe.db.commit()  # see the log, written on a connection of its own, as a worker would
+	bulk_send.send_queued(log_name)
+	return time.perf_counter() - started
+
+
+def queued_send_on_workers(
+	recipients: int, gateway: GatewayStub, delay: float = 0.1, parallel: int = 10
+) -> list:
+	"""A queued send of `recipients` numbers through a stub answering in `delay` s, sent by one worker
+	process, then by two, each job with `parallel` requests in flight; the target is 1.7 times the
+	throughput with two."""
+	gateway.delay = delay
+	try:
+		with committed_limits(parallel_requests=parallel):
+			one = _queued_on_workers(numbers(recipients), "Benchmark: one worker", workers=1)
+			two = _queued_on_workers(numbers(recipients), "Benchmark: two workers", workers=2)
+	finally:
+		gateway.delay = 0
+	rows = f"{recipients:,} recipients"
+	stub = f"a stub answering in {delay * 1000:g} ms, {parallel} parallel requests a job"
+	return [
+		Figure(f"queued send, {stub}, 1 worker ({recipients / one:,.0f} recipients/s)", rows, [one]),
+		Figure(f"queued send, {stub}, 2 workers ({recipients / two:,.0f} recipients/s)", rows, [two]),
+		Ratio("queued send throughput, 2 workers / 1", one / two, 1.7, at_least=True),
+	]
+
+
+def rate_limit_on_workers(recipients: int, per_second: int, gateway: GatewayStub) -> list:
+	"""A queued send of `recipients` numbers with *Gateway Messages per Second* at `per_second`, sent by
+	two worker processes at once: the most requests the stub saw in any one second, against the limit."""
+	gateway.requests.clear()
+	with committed_limits(messages_per_second=per_second, recipients_per_job=max(recipients // 4, 1)):
+		took = _queued_on_workers(numbers(recipients), "Benchmark: rate limit", workers=2)
+	times = sorted(r["received_at"] for r in gateway.requests)
+	busiest = max(sum(start <= t < start + 1 for t in times) for start in times)
+	label = f"rate limit {per_second}/s, 2 workers: busiest second at the stub ({busiest} requests) / limit"
+	return [
+		Figure(f"queued send at {per_second}/s, 2 workers", f"{recipients:,} recipients", [took]),
+		Ratio(label, busiest / per_second, 1),
+	]
+
+
+def _queued_on_workers(targets: list[str], message: str, workers: int) -> float:
+	"""Seconds from starting `workers` burst worker processes on a queued send to its completion."""
+	log_name = bulk_send.queue_send(Send(targets, message, SENDER_PREFIX + "Queue"), {})
+	started = time.perf_counter()
+	processes = [
+		subprocess.Popen(
+			bench_command("worker", "--queue", "long", "--burst"),
+			cwd=os.path.abspath(frappe.local.sites_path),
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
+		)
+		for _ in range(workers)
+	]
+	for process in processes:
+		process.wait(timeout=3600)
+	took = time.perf_counter() - started
+	frappe.db.commit()
+	if frappe.db.get_value("SMS Log", log_name, "status") == "Queued":
+		raise RuntimeError(f"{log_name} was not completed by {workers} worker(s)")
+	return took
+
+
+@contextmanager
+def committed_limits(**values):
+	"""SMS Log Settings with `values`, committed for worker processes to read; restored afterwards."""
+	settings = frappe.get_doc("SMS Log Settings")
+	before = {key: settings.get(key) for key in values}
+	settings.update(values)
+	settings.save()
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		settings = frappe.get_doc("SMS Log Settings")
+		settings.update(before)
+		settings.save()
+		frappe.db.commit()
+
+
 def bulk_log_write(recipients: int, runs: int) -> list:
-	"""The time `write_log` takes for a log of `recipients` numbers (a send that big is queued, and its
-	log written the same way before its job sends it)."""
-	outcomes = [Outcome(number, True, 200, response="OK") for number in numbers(recipients)]
+	"""The time `start_log` takes for the Queued log of a bulk send to `recipients` numbers, written
+	before its job sends anything."""
+	targets = numbers(recipients)
 
 	def write():
-		log_writer.write_log(
-			message="Benchmark: bulk log write",
-			outcomes=outcomes,
-			sender_name=CAPTURE_SENDER,
-			sent_at=now_datetime(),
+		log_writer.start_log(
+			message="Benchmark: bulk log write", numbers=targets, sender_name=CAPTURE_SENDER, status="Queued"
 		)
 
-	label = f"write_log of a {recipients:,}-recipient log"
+	label = f"start_log of a {recipients:,}-recipient Queued log"
 	return [Figure(label, f"1 log + {recipients:,} recipients", timings(write, runs), target=0.5)]
 
 

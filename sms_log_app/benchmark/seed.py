@@ -15,9 +15,10 @@ import frappe
 from frappe.utils import today
 
 from sms_log_app import daily_totals
-from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows
+from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, recipient_row
 from sms_log_app.segments import count_segments
-from sms_log_app.status import FAILED, PARTIALLY_SENT, SENT
+from sms_log_app.sms_log_app.doctype.sms_log.sms_log import delete_logs
+from sms_log_app.status import FAILED, SENT, log_status
 
 SENDER_PREFIX = "Benchmark - "
 FIRST_COUNTER = 50001
@@ -104,9 +105,7 @@ def clear():
 		.limit(DELETE_BATCH)
 	)
 	while names := seeded.run(pluck=True):
-		daily_totals.remove(names)
-		frappe.db.delete("SMS Log Recipient", {"parenttype": "SMS Log", "parent": ("in", names)})
-		frappe.db.delete("SMS Log", {"name": ("in", names)})
+		delete_logs(names)
 		frappe.db.commit()
 
 
@@ -178,12 +177,10 @@ def _logs(rng: random.Random, phones: PhoneBook, count: int, days: int):
 			created = midnight + timedelta(seconds=second)
 			name = f"SMS-{day:%Y-%m-%d}-{counter:05d}"
 			log, recipients = _log(rng, phones, name, created)
-			recipients = [
-				(f"sb{child + idx:08d}", name, "SMS Log", "recipients", idx, *row, None)  # no message id
-				for idx, row in enumerate(recipients, start=1)
-			]
+			for row in recipients:
+				row["name"] = f"sb{child + row['idx']:08d}"  # what the test and `clear` know them by
 			child += len(recipients)
-			yield log, recipients
+			yield log, [tuple(row.values()) for row in recipients]
 
 
 def _log(rng: random.Random, phones: PhoneBook, name: str, created: datetime):
@@ -208,16 +205,19 @@ def _log(rng: random.Random, phones: PhoneBook, name: str, created: datetime):
 		accepted = [False] * size
 	failure = rng.choice(FAILURES)
 
+	parent = frappe._dict(name=name, owner="Administrator", creation=created)
 	rows = []
-	for (typed, normalized), ok in zip(entries, accepted, strict=True):
+	for idx, ((typed, normalized), ok) in enumerate(zip(entries, accepted, strict=True), start=1):
+		http_status, error, response = failure
 		if ok:
-			row = (SENT, 200, None, f'{{"status": "queued", "message_id": "msg-{rng.getrandbits(48):x}"}}')
-		else:
-			row = (FAILED, *failure)
-		rows.append(("Administrator", "Administrator", created, created, typed, normalized, *row))
+			http_status, error = 200, None
+			response = f'{{"status": "queued", "message_id": "msg-{rng.getrandbits(48):x}"}}'
+		row = recipient_row(parent, idx, typed, normalized, SENT if ok else FAILED, error=error)
+		row.update(http_status=http_status, gateway_response=response)  # no message id
+		rows.append(row)
 
 	sent = sum(accepted)
-	status = SENT if sent == size else (PARTIALLY_SENT if sent else FAILED)
+	status = log_status(size, sent)
 	log = (
 		name,
 		"Administrator",

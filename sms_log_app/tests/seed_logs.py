@@ -6,7 +6,7 @@ Run on a throwaway site:
 
     bench --site <site> execute sms_log_app.tests.seed_logs.seed
 
-Every log goes through the real capture (`capture.send_and_log`) to a gateway stub on 127.0.0.1 that
+Every log goes through the real capture (`sending.send_and_log`) to a gateway stub on 127.0.0.1 that
 rejects some numbers, and is then dated back over the last 30 days. Running it again replaces the
 logs of the previous run (those of the senders below) instead of adding to them.
 """
@@ -18,7 +18,8 @@ from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils import add_to_date, fmt_money, getdate, now_datetime
 from frappe.utils.password import update_password
 
-from sms_log_app import capture, daily_totals, send_permission
+from sms_log_app import daily_totals, send_permission, sending
+from sms_log_app.references import reference
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	committed_sms_settings,
@@ -78,7 +79,7 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	complete_setup()
 	set_site_country()
 	make_users()
-	references = make_references()
+	documents = make_references()
 	timeline_todo = make_timeline_documents()
 	invoice = make_erpnext_documents()
 	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER)))
@@ -90,12 +91,12 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 			# about a fifth of them today, the rest spread over the earlier days
 			age = 0 if i % 5 == 0 else rng.randrange(days)
 			sent_at = add_to_date(now_datetime(), days=-age, minutes=-rng.randrange(600) if age else -i)
-			send(rng, references, sent_at, searched=i % 12 == 0)
+			send(rng, documents, sent_at, searched=i % 12 == 0)
 		if invoice:
 			send_erpnext_demo(invoice)
 		# the newest log carries HTML and script everywhere a user can put it
-		with capture.reference("ToDo", timeline_todo):
-			name = capture.send_and_log(
+		with reference("ToDo", timeline_todo):
+			name = sending.send_and_log(
 				[HOSTILE_NUMBER, SEARCHED_NUMBER], HOSTILE_MESSAGE, sender_name=HOSTILE_SENDER
 			)
 		backdate(name, now_datetime())
@@ -134,7 +135,7 @@ def complete_setup():
 	frappe.db.commit()
 
 
-def send(rng: random.Random, references: list[tuple[str, str]], sent_at, searched: bool):
+def send(rng: random.Random, documents: list[tuple[str, str]], sent_at, searched: bool):
 	numbers = rng.sample(GOOD_NUMBERS, rng.choice((1, 1, 1, 2, 3)))
 	if searched:
 		numbers.append(rng.choice(SEARCHED_FORMS))
@@ -149,10 +150,10 @@ def send(rng: random.Random, references: list[tuple[str, str]], sent_at, searche
 	)
 	sender = rng.choice(SENDERS)
 	if rng.random() < 0.6:
-		with capture.reference(*rng.choice(references)):
-			name = capture.send_and_log(numbers, message, sender_name=sender)
+		with reference(*rng.choice(documents)):
+			name = sending.send_and_log(numbers, message, sender_name=sender)
 	else:
-		name = capture.send_and_log(numbers, message, sender_name=sender)
+		name = sending.send_and_log(numbers, message, sender_name=sender)
 	backdate(name, sent_at)
 
 
@@ -260,13 +261,13 @@ def make_erpnext_documents() -> str | None:
 def send_erpnext_demo(invoice: str):
 	"""A reminder for the invoice to its customer's mobile, and a greeting to each demo customer."""
 	for i, (customer_name, mobile) in enumerate(DEMO_CUSTOMERS):
-		name = capture.send_and_log(
+		name = sending.send_and_log(
 			[mobile], f"Dear {customer_name}, thank you for choosing us.", sender_name="Support Team"
 		)
 		backdate(name, add_to_date(now_datetime(), hours=-(i + 2)))
 	total, currency = frappe.db.get_value("Sales Invoice", invoice, ["grand_total", "currency"])
-	with capture.reference("Sales Invoice", invoice):
-		capture.send_and_log(
+	with reference("Sales Invoice", invoice):
+		sending.send_and_log(
 			[DEMO_CUSTOMERS[0][1]],
 			f"Invoice {invoice} of {fmt_money(total, currency=currency)} is due. Thank you.",
 			sender_name="Collections Desk",

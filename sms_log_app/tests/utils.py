@@ -9,16 +9,21 @@ import sys
 import time
 
 import frappe
+import pymysql
 import requests
+from frappe.core.doctype.sms_settings import sms_settings
 from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
+from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
-from sms_log_app import daily_totals
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.sms_log_app.doctype.sms_log import sms_log
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS as DEFAULT_LIMITS
+from sms_log_app.tests.gateway_stub import GatewayStub
 
 SETTINGS_FIELDS = ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
 PASSWORD = "Sms-Log-Test-Password-1"
+PLAIN_USER = "sms-log-desk-plain@example.com"  # a Desk user who may not read SMS Logs
 
 
 def configure_sms_settings(gateway, *, use_post=False, static=None, headers=None):
@@ -82,11 +87,8 @@ def committed_logs(**filters) -> list:
 
 def delete_logs(**filters):
 	with separate_connection():
-		names = frappe.get_all("SMS Log", filters=filters, pluck="name")
-		if names:
-			daily_totals.remove(names)
-			frappe.db.delete("SMS Log Recipient", {"parent": ("in", names)})
-			frappe.db.delete("SMS Log", {"name": ("in", names)})
+		if names := frappe.get_all("SMS Log", filters=filters, pluck="name"):
+			sms_log.delete_logs(names)
 
 
 def make_user(email, roles):
@@ -125,8 +127,8 @@ def bench_command(*args: str) -> list[str]:
 class SiteClient:
 	"""Real HTTP requests to the served site."""
 
-	def __init__(self, url: str, site: str):
-		self.url, self.site = url, site
+	def __init__(self, url: str, site: str, server: subprocess.Popen | None = None):
+		self.url, self.site, self.server = url, site, server
 
 	def request(self, method: str, path: str, headers=None, **kwargs) -> requests.Response:
 		headers = {"Host": self.site, **(headers or {})}
@@ -138,7 +140,6 @@ def served_site(workers=2, site=None):
 	"""Serve the current site (or `site` of this bench) with gunicorn, as production does, on a free
 	loopback port."""
 	port = free_port()
-	client = SiteClient(f"http://127.0.0.1:{port}", site or frappe.local.site)
 	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 	server = subprocess.Popen(
 		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-t", "120", "frappe.app:application"],
@@ -146,6 +147,7 @@ def served_site(workers=2, site=None):
 		stdout=subprocess.DEVNULL,
 		stderr=subprocess.DEVNULL,
 	)
+	client = SiteClient(f"http://127.0.0.1:{port}", site or frappe.local.site, server)
 	try:
 		deadline = time.monotonic() + 60
 		while True:
@@ -161,6 +163,35 @@ def served_site(workers=2, site=None):
 	finally:
 		server.terminate()
 		server.wait(timeout=30)
+
+
+class WriteAheadAudit:
+	"""Set as a gateway stub's `on_request`: checks, as each request arrives, on a MariaDB connection of
+	its own (so it sees committed rows only), that a recipient row for its number is there already,
+	Sending. `violations` lists the numbers that reached the gateway before their log."""
+
+	def __init__(self):
+		conf = frappe.conf
+		self.connect = dict(
+			host=conf.db_host or "127.0.0.1",
+			port=int(conf.db_port or 3306),
+			user=conf.get("db_user") or conf.db_name,
+			password=conf.db_password,
+			database=conf.db_name,
+			autocommit=True,
+		)
+		self.checked, self.violations = [], []
+
+	def __call__(self, number: str):
+		with pymysql.connect(**self.connect) as connection, connection.cursor() as cursor:
+			cursor.execute(
+				"select count(*) from `tabSMS Log Recipient` where number = %s and status = 'Sending'",
+				(number,),
+			)
+			(found,) = cursor.fetchone()
+		self.checked.append(number)
+		if not found:
+			self.violations.append(number)
 
 
 def run_jobs(*jobs, queue="short"):
@@ -193,3 +224,78 @@ def before_tests():
 			{"language": "English", "country": "Saudi Arabia", "timezone": "Asia/Riyadh", "currency": "SAR"}
 		)
 	frappe.db.commit()
+
+
+N1, N2, N3 = "+966500000001", "+966500000002", "+966500000003"
+
+
+class GatewayTestCase(FrappeTestCase):
+	"""A gateway stub on 127.0.0.1 for the whole test class, as `cls.gateway`."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.gateway = GatewayStub().start()
+		cls.addClassCleanup(cls.gateway.stop)
+
+
+class SMSLogTestCase(GatewayTestCase):
+	"""Each test sends a message of its own and reads back the logs carrying it."""
+
+	def setUp(self):
+		self.gateway.behaviours.clear()
+		self.gateway.requests.clear()
+		configure_sms_settings(self.gateway)
+		set_site_country()
+		set_limits(gateway_timeout=2)
+		self.message = f"Payment reminder {frappe.generate_hash(length=10)}"
+		self.addCleanup(delete_logs, message=("like", f"%{self.message}%"))
+		# first, release whatever rows this test's transaction locked (cleanups run last-in first-out)
+		self.addCleanup(frappe.db.rollback)
+
+	def send(self, numbers, message=None, **kwargs):
+		return sms_settings.send_sms(numbers, message or self.message, **kwargs)
+
+	def sms_notification(self, message, name="texts", condition=None):
+		"""A Notification that texts the mobile of each new Contact.
+
+		The test's rollback removes it, but not Frappe's cache of each DocType's Notifications, which
+		would then name a Notification that no longer exists to every later Contact insert.
+		"""
+		self.addCleanup(frappe.cache.hdel, "notifications", "Contact")
+		return frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": f"{self.message} {name}",
+				"subject": "SMS test",
+				"document_type": "Contact",
+				"event": "New",
+				"channel": "SMS",
+				"condition": condition,
+				"message": message,
+				"recipients": [{"receiver_by_document_field": "mobile_no"}],
+			}
+		).insert()
+
+	def contact(self, first_name, mobile):
+		return {
+			"doctype": "Contact",
+			"first_name": first_name,
+			"phone_nos": [{"phone": mobile, "is_primary_mobile_no": 1}],
+		}
+
+	def the_log(self, message=None):
+		logs = committed_logs(message=message or self.message)
+		self.assertEqual(len(logs), 1, "exactly one SMS Log per send_sms call")
+		return logs[0]
+
+
+def as_plain_user(test):
+	"""Run the rest of `test` as a Desk user who may not read SMS Logs (made in its transaction)."""
+	if not frappe.db.exists("User", PLAIN_USER):
+		user = frappe.get_doc({"doctype": "User", "email": PLAIN_USER, "first_name": "Plain"})
+		user.append_roles("Blogger")
+		user.flags.no_welcome_mail = True
+		user.insert()
+	test.addCleanup(frappe.set_user, "Administrator")
+	frappe.set_user(PLAIN_USER)

@@ -7,9 +7,15 @@ frappe.ui.form.on("SMS Log", {
 		frm.disable_save();
 		frm.set_intro(
 			summary(frm.doc),
-			{ Sent: "blue", Delivered: "green", Failed: "red", Undelivered: "red" }[
-				frm.doc.status
-			] || "orange"
+			{
+				Sent: "blue",
+				Delivered: "green",
+				Failed: "red",
+				Undelivered: "red",
+				Queued: "blue",
+				Sending: "blue",
+				Unconfirmed: "orange",
+			}[frm.doc.status] || "orange"
 		);
 		if (frm.doc.reference_doctype && frm.doc.reference_name) {
 			frm.add_custom_button(__("Open {0}", [__(frm.doc.reference_doctype)]), () =>
@@ -24,29 +30,38 @@ frappe.ui.form.on("SMS Log", {
 });
 
 // While a bulk send goes out in the background (bulk_send), the form shows how far it has got and
-// reloads when it is done. The job's realtime progress needs Frappe's socket.io server, so the form
-// also asks the server every few seconds, and moves on every site.
+// reloads when it is done. The jobs' realtime progress needs Frappe's socket.io server, so the form
+// also reads the log's recipients_done every few seconds, and moves on every site.
 const BULK_POLL_MS = 2000;
 
 function watch_bulk_send(frm) {
 	clearTimeout(frm.sms_log_bulk_poll);
 	if (frm.doc.status !== "Queued") return;
 	const name = frm.doc.name;
+	const show = (done, total) => {
+		frm.set_intro(summary({ ...frm.doc, recipients_done: done }), "blue");
+		frm.dashboard.show_progress(
+			__("Sending SMS"),
+			(done * 100) / (total || 1),
+			__("{0} of {1} recipients", [done, total])
+		);
+	};
 	const poll = async () => {
 		if (frm.doc.name !== name || frappe.get_route_str() !== `Form/SMS Log/${name}`) return;
-		const progress = await frappe.xcall("sms_log_app.bulk_progress.bulk_progress", { name });
-		if (progress.status !== "Queued") {
+		const { message: log } = await frappe.db.get_value("SMS Log", name, [
+			"status",
+			"recipients_done",
+			"noofrequested_sms",
+		]);
+		if (log.status !== "Queued") {
 			frm.reload_doc();
 			return;
 		}
-		frm.dashboard.show_progress(
-			__("Sending SMS"),
-			(progress.done * 100) / (progress.total || 1),
-			__("{0} of {1} recipients", [progress.done, progress.total])
-		);
+		show(log.recipients_done || 0, log.noofrequested_sms);
 		frm.sms_log_bulk_poll = setTimeout(poll, BULK_POLL_MS);
 	};
-	poll();
+	show(frm.doc.recipients_done || 0, frm.doc.noofrequested_sms);
+	frm.sms_log_bulk_poll = setTimeout(poll, BULK_POLL_MS);
 }
 
 const NOT_DELIVERED = ["Undelivered", "Expired", "Rejected", "Failed"];
@@ -55,25 +70,53 @@ function can_resend(doc) {
 	return (
 		doc.sender_name !== "Two-Factor Authentication" &&
 		(doc.recipients || []).some(
-			(row) => row.status === "Failed" || NOT_DELIVERED.includes(row.delivery_status)
+			(row) =>
+				["Failed", "Unconfirmed"].includes(row.status) ||
+				NOT_DELIVERED.includes(row.delivery_status)
 		)
 	);
 }
 
 // The server picks the recipients: failed or undelivered, and never one that got the message.
+// Unconfirmed ones (their SMS may have gone out) only when the person ticks them.
 function resend(frm) {
-	frappe.confirm(
-		__(
-			"Send this message again to the recipients that did not get it? Numbers that got it, or may still get it, are left out."
-		),
-		() =>
-			frappe
-				.xcall("sms_log_app.resend.resend", { name: frm.doc.name })
-				.then((name) => frappe.set_route("Form", "SMS Log", name))
+	const unconfirmed = (frm.doc.recipients || []).filter((row) => row.status === "Unconfirmed");
+	const send = (include_unconfirmed) =>
+		frappe
+			.xcall("sms_log_app.resend.resend", { name: frm.doc.name, include_unconfirmed })
+			.then((name) => frappe.set_route("Form", "SMS Log", name));
+	const question = __(
+		"Send this message again to the recipients that did not get it? Numbers that got it, or may still get it, are left out."
+	);
+	if (!unconfirmed.length) {
+		frappe.confirm(question, () => send(0));
+		return;
+	}
+	frappe.prompt(
+		[
+			{ fieldtype: "HTML", options: `<p>${question}</p>` },
+			{
+				fieldname: "include_unconfirmed",
+				fieldtype: "Check",
+				label: __(
+					"Also resend to the {0} unconfirmed recipients: they may have got it already, and would get it twice",
+					[unconfirmed.length]
+				),
+			},
+		],
+		(values) => send(values.include_unconfirmed),
+		__("Resend"),
+		__("Resend")
 	);
 }
 
 function summary(doc) {
+	if (doc.status === "Queued") {
+		return __("Sending in the background: {0} of {1} recipients done", [
+			doc.recipients_done || 0,
+			doc.noofrequested_sms,
+		]);
+	}
 	const parts = [
 		__("{0} of {1} recipients accepted by the gateway", [
 			doc.noofsent_sms,

@@ -4,7 +4,7 @@
 const SMS_LOG_EXCERPT_LENGTH = 80;
 
 frappe.listview_settings["SMS Log"] = {
-	add_fields: ["status", "noofrequested_sms", "noofsent_sms"],
+	add_fields: ["status", "noofrequested_sms", "noofsent_sms", "recipients_done"],
 	hide_name_column: true,
 
 	get_indicator(doc) {
@@ -15,8 +15,16 @@ frappe.listview_settings["SMS Log"] = {
 			Delivered: "green",
 			"Partially Delivered": "yellow",
 			Undelivered: "red",
+			Queued: "gray",
+			Sending: "light-blue",
+			Unconfirmed: "purple",
 		};
-		return [__(doc.status), colors[doc.status] || "gray", "status,=," + doc.status];
+		let label = __(doc.status);
+		if (doc.status === "Queued" && doc.noofrequested_sms) {
+			// a bulk send's progress, as its jobs record each batch
+			label += ` ${Math.floor((100 * (doc.recipients_done || 0)) / doc.noofrequested_sms)}%`;
+		}
+		return [label, colors[doc.status] || "gray", "status,=," + doc.status];
 	},
 
 	formatters: {

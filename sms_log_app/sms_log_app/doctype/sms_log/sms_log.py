@@ -9,12 +9,13 @@ from frappe.query_builder.functions import Now
 from frappe.utils import getdate, now_datetime
 
 from sms_log_app import daily_totals
-from sms_log_app.adoption import STOCK_COUNTS
 from sms_log_app.segments import count_segments
-from sms_log_app.status import QUEUED, log_status
+from sms_log_app.status import QUEUED, SENDING, log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
 
 CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
+# The owners' names for the seed's counts (ERPNext v15, Frappe v16, see sms_log_app.adoption), and this app's
+STOCK_COUNTS = {"no_of_requested_sms": "noofrequested_sms", "no_of_sent_sms": "noofsent_sms"}
 
 
 class SMSLog(VerbatimFieldsAsText, Document):
@@ -34,17 +35,27 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		noofsent_sms: DF.Int
 		notification: DF.Link | None
 		recipients: DF.Table[SMSLogRecipient]
+		recipients_done: DF.Int
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
 		requested_numbers: DF.Code | None
 		resent_from: DF.Link | None
 		segments: DF.Int
+		send_notes: DF.SmallText | None
 		sender_name: DF.Data | None
 		sent_at: DF.Datetime | None
 		sent_on: DF.Date | None
 		sent_to: DF.Code | None
 		status: DF.Literal[
-			"Sent", "Partially Sent", "Failed", "Delivered", "Partially Delivered", "Undelivered", "Queued"
+			"Sent",
+			"Partially Sent",
+			"Failed",
+			"Delivered",
+			"Partially Delivered",
+			"Undelivered",
+			"Queued",
+			"Sending",
+			"Unconfirmed",
 		]
 	# end: auto-generated types
 
@@ -61,7 +72,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		self.adopt_stock_field_names()
 		self.sent_at = self.sent_at or now_datetime()
 		self.sent_on = getdate(self.sent_at)
-		if self.status != QUEUED:  # a bulk send is completed by its job (bulk_send)
+		if self.status not in (QUEUED, SENDING):  # a send going out is completed afterwards
 			self.status = log_status(self.noofrequested_sms, self.noofsent_sms)
 		self.encoding, self.segments = count_segments(self.message or "")
 
@@ -95,10 +106,16 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		log = frappe.qb.DocType("SMS Log")
 		old = frappe.qb.from_(log).select(log.name).where(log.creation < Now() - Interval(days=days))
 		while names := old.limit(CLEAR_BATCH).run(pluck=True):
-			daily_totals.remove(names)
-			frappe.db.delete("SMS Log Recipient", {"parenttype": "SMS Log", "parent": ("in", names)})
-			frappe.db.delete("SMS Log", {"name": ("in", names)})
+			delete_logs(names)
 			frappe.db.commit()
+
+
+def delete_logs(names: list[str]):
+	"""Delete the logs `names` with their recipients, and take them out of the daily totals, in the
+	current transaction."""
+	daily_totals.remove(names)
+	frappe.db.delete("SMS Log Recipient", {"parenttype": "SMS Log", "parent": ("in", names)})
+	frappe.db.delete("SMS Log", {"name": ("in", names)})
 
 
 def on_doctype_update():

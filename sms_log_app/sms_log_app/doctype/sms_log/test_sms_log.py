@@ -13,13 +13,15 @@ import requests
 from frappe import twofactor
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.model import sync
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import getdate, now_datetime
 
-from sms_log_app import adoption, capture
+from sms_log_app import adoption, capture, send_input
 from sms_log_app.install import before_install_or_migrate
-from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
+	N1,
+	N2,
+	N3,
+	SMSLogTestCase,
 	bench_command,
 	committed_logs,
 	committed_sms_settings,
@@ -28,67 +30,7 @@ from sms_log_app.tests.utils import (
 	free_port,
 	run_jobs,
 	set_limits,
-	set_site_country,
 )
-
-N1, N2, N3 = "+966500000001", "+966500000002", "+966500000003"
-
-
-class SMSLogTestCase(FrappeTestCase):
-	"""Each test sends a message of its own and reads back the logs carrying it."""
-
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.gateway = GatewayStub().start()
-		cls.addClassCleanup(cls.gateway.stop)
-
-	def setUp(self):
-		self.gateway.behaviours.clear()
-		self.gateway.requests.clear()
-		configure_sms_settings(self.gateway)
-		set_site_country()
-		set_limits(gateway_timeout=2)
-		self.message = f"Payment reminder {frappe.generate_hash(length=10)}"
-		self.addCleanup(delete_logs, message=("like", f"%{self.message}%"))
-		# first, release whatever rows this test's transaction locked (cleanups run last-in first-out)
-		self.addCleanup(frappe.db.rollback)
-
-	def send(self, numbers, message=None, **kwargs):
-		return sms_settings.send_sms(numbers, message or self.message, **kwargs)
-
-	def sms_notification(self, message, name="texts", condition=None):
-		"""A Notification that texts the mobile of each new Contact.
-
-		The test's rollback removes it, but not Frappe's cache of each DocType's Notifications, which
-		would then name a Notification that no longer exists to every later Contact insert.
-		"""
-		self.addCleanup(frappe.cache.hdel, "notifications", "Contact")
-		return frappe.get_doc(
-			{
-				"doctype": "Notification",
-				"name": f"{self.message} {name}",
-				"subject": "SMS test",
-				"document_type": "Contact",
-				"event": "New",
-				"channel": "SMS",
-				"condition": condition,
-				"message": message,
-				"recipients": [{"receiver_by_document_field": "mobile_no"}],
-			}
-		).insert()
-
-	def contact(self, first_name, mobile):
-		return {
-			"doctype": "Contact",
-			"first_name": first_name,
-			"phone_nos": [{"phone": mobile, "is_primary_mobile_no": 1}],
-		}
-
-	def the_log(self, message=None):
-		logs = committed_logs(message=message or self.message)
-		self.assertEqual(len(logs), 1, "exactly one SMS Log per send_sms call")
-		return logs[0]
 
 
 class TestCapture(SMSLogTestCase):
@@ -262,7 +204,7 @@ class TestCapture(SMSLogTestCase):
 		self.the_log()
 
 
-class TestBadInput(SMSLogTestCase):
+class TestReceiverListInput(SMSLogTestCase):
 	def test_empty_lists_get_frappes_own_error(self):
 		for receivers in ([], ["", "  "], "[]"):
 			with self.subTest(receivers=receivers), self.assertRaises(frappe.ValidationError):
@@ -271,7 +213,7 @@ class TestBadInput(SMSLogTestCase):
 
 	def test_json_that_is_not_a_list_of_numbers(self):
 		for receivers in ('{"to": "0500000001"}', "not json", '[["0500000001"]]', [{"n": 1}], "[true]"):
-			with self.subTest(receivers=receivers), self.assertRaises(capture.InvalidReceiverList):
+			with self.subTest(receivers=receivers), self.assertRaises(send_input.InvalidReceiverList):
 				self.send(receivers)
 
 	def test_json_string_of_one_number(self):

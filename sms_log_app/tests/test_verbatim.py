@@ -8,20 +8,20 @@ import json
 
 import frappe
 
-from sms_log_app import capture
+from sms_log_app import sending
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.overrides import desk
-from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, SMSLogTestCase
+from sms_log_app.tests.utils import N1, SMSLogTestCase
 
 NUMBER = "<img src=x onerror=alert(3)>"
 SENDER = "<img src=x onerror=alert(4)>Mallory's"
 
 
-class TestDeskGetsText(SMSLogTestCase):
+class TestVerbatimFieldsReachDeskAsText(SMSLogTestCase):
 	def setUp(self):
 		super().setUp()
 		self.hostile = f"<script>alert(1)</script> {self.message} & more"
-		self.log = capture.send_and_log([NUMBER, N1], self.hostile, sender_name=SENDER)
+		self.log = sending.send_and_log([NUMBER, N1], self.hostile, sender_name=SENDER)
 		frappe.db.rollback()  # see what the log's own connection committed
 		self.addCleanup(frappe.form_dict.clear)
 

@@ -13,12 +13,11 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from rq.job import JobStatus
 
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
+	GatewayTestCase,
 	api_token,
 	bench_command,
 	committed_logs,
@@ -46,12 +45,10 @@ def lost_log_errors() -> set[str]:
 		return set(frappe.get_all("Error Log", filters={"method": LOST_LOG}, pluck="name"))
 
 
-class TestConcurrentSends(FrappeTestCase):
+class TestConcurrentSends(GatewayTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.gateway = GatewayStub().start()
-		cls.addClassCleanup(cls.gateway.stop)
 		make_user(USER, ["System Manager"])
 		cls.auth = api_token(USER)
 		cls.addClassCleanup(cls.remove_test_data)

@@ -7,23 +7,25 @@ from contextlib import ExitStack
 
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
-from frappe.tests.utils import FrappeTestCase
 
 from sms_log_app import resend
 from sms_log_app.delivery_reports import rotate_secret
-from sms_log_app.tests.gateway_stub import GatewayStub
-from sms_log_app.tests.utils import committed_logs, committed_sms_settings, delete_logs, served_site
+from sms_log_app.tests.utils import (
+	GatewayTestCase,
+	committed_logs,
+	committed_sms_settings,
+	delete_logs,
+	served_site,
+)
 
 N1, N2, N3 = "+966500000001", "+966500000002", "+966500000003"
 RECEIVE = "/api/method/sms_log_app.delivery_reports.receive"
 
 
-class TestDeliveryReports(FrappeTestCase):
+class TestDeliveryReports(GatewayTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.gateway = GatewayStub().start()
-		cls.addClassCleanup(cls.gateway.stop)
 		resources = ExitStack()
 		cls.addClassCleanup(resources.close)
 		resources.enter_context(committed_sms_settings(cls.gateway))

@@ -1,0 +1,42 @@
+"""One rate limit to the gateway for the whole site: *Gateway Messages per Second* holds across every
+job, worker and machine at once.
+
+Each request takes the next free slot from one Redis key (a Lua script, so atomic, on Redis's own
+clock, so machines whose clocks differ agree) and sleeps until it. Slots are MARGIN apart times the
+rate's interval: what happens between a request's slot and its arrival at the gateway (a thread
+waking late, a new connection) then never puts more than the rate into any second at the gateway.
+"""
+
+import time
+
+import frappe
+
+MARGIN = 1.1
+
+# KEYS: the next free slot; ARGV: seconds between slots. Returns the seconds to wait, as text (Redis
+# would cut a number to an integer).
+TAKE_SLOT = """
+redis.replicate_commands()
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'EX', 60)
+return string.format('%.6f', slot - now)
+"""
+
+
+class SiteRate:
+	"""Waits, in any thread, until the site may send its next request (`per_second` 0: at once)."""
+
+	def __init__(self, per_second: float):
+		self.interval = MARGIN / per_second if per_second else 0
+		if self.interval:
+			self.key = frappe.cache.make_key("sms_log_app:gateway_slot")
+			self.take_slot = frappe.cache.register_script(TAKE_SLOT)
+
+	def wait(self):
+		if not self.interval:
+			return
+		delay = float(self.take_slot(keys=[self.key], args=[self.interval]))
+		if delay > 0:
+			time.sleep(delay)
