@@ -71,7 +71,8 @@ def install():
 		if hooked or getattr(original, "_sms_log_original", None):
 			continue
 		wrapper = _wrap(original, replacement)
-		setattr(module, name, frappe.whitelist()(wrapper) if whitelisted else wrapper)
+		# POST only: a GET needs no CSRF token, so a link a logged-in user follows could send SMS
+		setattr(module, name, frappe.whitelist(methods=["POST"])(wrapper) if whitelisted else wrapper)
 
 
 def framework_calls_hook(function, hook: str) -> bool:
