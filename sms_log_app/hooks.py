@@ -34,7 +34,7 @@ override_doctype_class = {
 	"SMS Log": "sms_log_app.sms_log_app.doctype.sms_log.sms_log.SMSLog",
 }
 
-# Frappe v15's get_count checks no permission; SMS Log content must not be probed through it.
+# Frappe v15's get_count checks no permission, for any DocType: records must not be probed through it.
 override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.overrides.client.get_count"}
 
 # Desk
