@@ -1,0 +1,297 @@
+# Copyright (c) 2026, Dafater and contributors
+# For license information, please see license.txt
+
+"""The HTTP surface, asked over real HTTP of the site served by gunicorn, with the gateway stub counting
+what reaches it: sends take POST only, every read the app serves gives a user exactly the logs they may
+read, and get_count asks for read permission on every DocType."""
+
+import json
+from contextlib import ExitStack
+
+import frappe
+from frappe.core.doctype.sms_settings import sms_settings
+from frappe.permissions import reset_perms, setup_custom_perms
+from frappe.tests.utils import FrappeTestCase
+
+from sms_log_app.capture import reference
+from sms_log_app.tests.gateway_stub import GatewayStub
+from sms_log_app.tests.utils import (
+	PASSWORD,
+	api_token,
+	committed_logs,
+	committed_sms_settings,
+	delete_logs,
+	make_user,
+	served_site,
+)
+
+SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
+MESSAGE = "HTTP surface test"
+NUMBER = "+966500000077"
+READER_ROLE = "SMS Log Test Reader"
+OWNER_ROLE = "SMS Log Test Own Reader"
+REPORT = "SMS Delivery Summary"
+USERS = {
+	"Shared": ("sms-surface-shared@example.com", ["Blogger"]),
+	"If Owner": ("sms-surface-owner@example.com", [OWNER_ROLE]),
+	"User Permission": ("sms-surface-userperm@example.com", [READER_ROLE]),
+	"Website User": ("sms-surface-portal@example.com", []),
+	"Desk User": ("sms-surface-desk@example.com", ["Blogger"]),
+	"System Manager": ("sms-surface-manager@example.com", ["System Manager"]),
+}
+RESTRICTED = ("Shared", "If Owner", "User Permission")
+APP_DOCTYPES = ("SMS Log", "SMS Log Recipient", "SMS Send Refusal", "SMS Log Daily Total", "SMS Log Settings")
+
+
+class TestHTTPSurface(FrappeTestCase):
+	"""Three logs to one number, all sent for one Contact; a user who may read one of them by a share,
+	one by If Owner and one by a User Permission; and the site served."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.gateway = GatewayStub().start()
+		cls.addClassCleanup(cls.gateway.stop)
+		cls.addClassCleanup(cls.remove_test_data)
+		for role in (READER_ROLE, OWNER_ROLE):
+			if not frappe.db.exists("Role", role):
+				frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert()
+		cls.had_custom_perms = not setup_custom_perms("SMS Log")
+		for role, if_owner in ((READER_ROLE, 0), (OWNER_ROLE, 1)):
+			frappe.get_doc(
+				{
+					"doctype": "Custom DocPerm",
+					"parent": "SMS Log",
+					"parenttype": "DocType",
+					"parentfield": "permissions",
+					"role": role,
+					"permlevel": 0,
+					"read": 1,
+					"report": 1,
+					"if_owner": if_owner,
+				}
+			).insert(ignore_permissions=True)
+		cls.report_roles = frappe.get_doc(
+			{
+				"doctype": "Custom Role",
+				"report": REPORT,
+				"ref_doctype": "SMS Log",
+				"roles": [{"role": role} for role in ("System Manager", READER_ROLE, OWNER_ROLE)],
+			}
+		).insert(ignore_permissions=True)
+		frappe.clear_cache(doctype="SMS Log")
+		for email, roles in USERS.values():
+			make_user(email, roles)
+		cls.email = {who: email for who, (email, _roles) in USERS.items()}
+		cls.auth = {who: api_token(email) for who, email in cls.email.items()}
+
+		cls.contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": MESSAGE,
+				"phone_nos": [{"phone": NUMBER, "is_primary_mobile_no": 1}],
+			}
+		).insert(ignore_permissions=True)
+		resources = ExitStack()
+		cls.addClassCleanup(resources.close)
+		resources.enter_context(committed_sms_settings(cls.gateway))  # commits the setup too
+		cls.logs = {}
+		for who in RESTRICTED:
+			message = f"{MESSAGE} {who} {frappe.generate_hash(length=8)}"
+			with reference("Contact", cls.contact.name):
+				sms_settings.send_sms([NUMBER], message)
+			cls.logs[who] = committed_logs(message=message)[0].name
+		frappe.db.commit()  # the logs were committed on a connection of their own: see them
+		frappe.db.set_value("SMS Log", cls.logs["If Owner"], "owner", cls.email["If Owner"])
+		frappe.share.add_docshare(
+			"SMS Log",
+			cls.logs["Shared"],
+			cls.email["Shared"],
+			read=1,
+			flags={"ignore_share_permission": True},
+		)
+		frappe.get_doc(
+			{
+				"doctype": "User Permission",
+				"user": cls.email["User Permission"],
+				"allow": "SMS Log",
+				"for_value": cls.logs["User Permission"],
+				"apply_to_all_doctypes": 1,
+			}
+		).insert(ignore_permissions=True)
+		for who in RESTRICTED:
+			frappe.share.add_docshare(
+				"Contact", cls.contact.name, cls.email[who], read=1, flags={"ignore_share_permission": True}
+			)
+		frappe.db.commit()
+		cls.client = resources.enter_context(served_site())
+
+	@classmethod
+	def remove_test_data(cls):
+		delete_logs(message=("like", f"{MESSAGE}%"))
+		for email, _roles in USERS.values():
+			frappe.db.delete("User Permission", {"user": email})
+			frappe.db.delete("DocShare", {"user": email})
+			frappe.delete_doc("User", email, force=True)
+		if getattr(cls, "contact", None):
+			frappe.delete_doc("Contact", cls.contact.name, force=True)
+		frappe.db.delete("Custom Role", {"report": REPORT})
+		if getattr(cls, "had_custom_perms", True):
+			frappe.db.delete(
+				"Custom DocPerm", {"parent": "SMS Log", "role": ("in", (READER_ROLE, OWNER_ROLE))}
+			)
+		else:
+			reset_perms("SMS Log")
+		for role in (READER_ROLE, OWNER_ROLE):
+			frappe.delete_doc("Role", role, force=True)
+		frappe.clear_cache(doctype="SMS Log")
+		frappe.db.commit()
+
+	def setUp(self):
+		self.gateway.requests.clear()
+
+	def request(self, who, method, path, **kwargs):
+		return self.client.request(method, path, headers=self.auth[who], **kwargs)
+
+	def session(self, who):
+		"""The session cookie of a password login, and nothing else: what a browser sends on a link."""
+		login = self.client.request(
+			"POST", "/api/method/login", data={"usr": self.email[who], "pwd": PASSWORD}
+		)
+		self.assertTrue(login.ok, login.text)
+		return {cookie.name: cookie.value for cookie in login.cookies if cookie.name == "sid"}
+
+	# 1. Sends take POST only
+
+	def test_a_get_sends_nothing(self):
+		message = f"{MESSAGE} by GET {frappe.generate_hash(length=8)}"
+		params = {"receiver_list": json.dumps([NUMBER]), "msg": message}
+		by_link = self.client.request("GET", SEND_SMS, params=params, cookies=self.session("System Manager"))
+		by_token = self.request("System Manager", "GET", SEND_SMS, params=params)
+		for response in (by_link, by_token):
+			self.assertIn(response.status_code, (403, 405), response.text[:300])
+		self.assertEqual(self.gateway.requests, [])
+		self.assertEqual(committed_logs(message=message), [])
+
+		sent = self.request("System Manager", "POST", SEND_SMS, data=params)
+		self.assertEqual(sent.status_code, 200, sent.text[:300])
+		self.assertEqual(len(self.gateway.requests), 1)
+
+	# 3. get_count asks for read permission on every DocType
+
+	def test_get_count_refuses_who_may_not_read(self):
+		for who in ("Website User", "Desk User"):
+			for doctype in (*APP_DOCTYPES, "Error Log", "Role"):
+				with self.subTest(who=who, doctype=doctype):
+					response = self.count(who, doctype, {})
+					self.assertEqual(response.status_code, 403, response.text[:300])
+					self.assertNotIn('"message"', response.text)
+		self.assertEqual(self.count("System Manager", "SMS Send Refusal", {}).status_code, 200)
+
+	def test_get_count_counts_only_what_a_user_may_read(self):
+		"""A user's own User record is shared with them, so a Website User may count that one, and no other
+		(Desk users may list users, as in Frappe's own list count)."""
+		self.assertGreater(self.count("System Manager", "User", {}).json()["message"], 2)
+		self.assertEqual(self.count("Website User", "User", {}).json(), {"message": 1})
+		self.assertEqual(self.count("Website User", "User", {"name": "Administrator"}).json(), {"message": 0})
+
+	def count(self, who, doctype, filters):
+		return self.request(
+			who,
+			"GET",
+			"/api/method/frappe.client.get_count",
+			params={"doctype": doctype, "filters": json.dumps(filters)},
+		)
+
+	# 2. Every read gives exactly the logs the user may read
+
+	def readable(self, who) -> dict:
+		"""{read: the test logs it gave `who`}, through every read the app serves."""
+		ours = set(self.logs.values())
+		found = {}
+
+		search = self.request(
+			who, "GET", "/api/method/sms_log_app.phone_search.logs_to_number", params={"number": "0500000077"}
+		)
+		self.assertEqual(search.status_code, 200, search.text[:300])
+		found["number search"] = {row["name"] for row in search.json()["message"]} & ours
+
+		page = self.request(
+			who,
+			"POST",
+			"/api/method/sms_log_app.phone_search.get_list_page",
+			data={
+				"doctype": "SMS Log",
+				"fields": json.dumps(["`tabSMS Log`.`name`"]),
+				"filters": json.dumps([["SMS Log Recipient", "normalized_number", "=", NUMBER]]),
+				"order_by": "`tabSMS Log`.`creation` desc",
+				"start": 0,
+				"page_length": 20,
+			},
+		)
+		self.assertEqual(page.status_code, 200, page.text[:300])
+		values = (page.json().get("message") or {}).get("values", [])
+		found["list page"] = {row[0] for row in values} & ours
+
+		form = self.request(
+			who,
+			"GET",
+			"/api/method/frappe.desk.form.load.getdoc",
+			params={"doctype": "Contact", "name": self.contact.name},
+		)
+		self.assertEqual(form.status_code, 200, form.text[:300])
+		timeline = json.dumps(form.json()["docinfo"]["additional_timeline_content"])
+		found["timeline"] = {name for name in ours if name in timeline}
+
+		count = self.request(
+			who,
+			"GET",
+			"/api/method/frappe.client.get_count",
+			params={"doctype": "SMS Log", "filters": json.dumps({"name": ["in", sorted(ours)]})},
+		)
+		self.assertEqual(count.status_code, 200, count.text[:300])
+		found["count"] = count.json()["message"]
+
+		card = self.request(who, "POST", "/api/method/sms_log_app.number_cards.sent_today")
+		self.assertEqual(card.status_code, 200, card.text[:300])
+		found["sent today"] = card.json()["message"]["value"]
+
+		report = self.request(
+			who,
+			"POST",
+			"/api/method/frappe.desk.query_report.run",
+			data={"report_name": REPORT, "filters": json.dumps({"sender": ""})},
+		)
+		if report.status_code == 403:
+			found["report"] = "refused"
+		else:
+			self.assertEqual(report.status_code, 200, report.text[:300])
+			found["report"] = sum(
+				row.get("logs", 0) for row in report.json()["message"]["result"] if isinstance(row, dict)
+			)
+		return found
+
+	def test_restricted_users_read_only_their_logs(self):
+		for who in RESTRICTED:
+			with self.subTest(who=who):
+				own = {self.logs[who]}
+				expected = {
+					"number search": own,
+					"list page": own,
+					"timeline": own,
+					"count": 1,
+					"sent today": 1,
+					# Frappe grants report neither through a share nor through If Owner
+					"report": 1 if who == "User Permission" else "refused",
+				}
+				self.assertEqual(self.readable(who), expected)
+
+	def test_unrestricted_users_read_every_log(self):
+		found = self.readable("System Manager")
+		every = set(self.logs.values())
+		self.assertEqual(
+			{k: found[k] for k in ("number search", "list page", "timeline", "count")},
+			{"number search": every, "list page": every, "timeline": every, "count": 3},
+		)
+		self.assertGreaterEqual(found["sent today"], 3)
+		self.assertGreaterEqual(found["report"], 3)
