@@ -26,6 +26,7 @@ from frappe import _
 from frappe.utils import get_fullname, get_system_timezone, now_datetime
 
 from sms_log_app import log_writer
+from sms_log_app.client_address import client_ip
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import SMSLogSettings, get_settings
 
 ROLE, HOURLY_CAP, DAILY_CAP = "Role", "Hourly Cap", "Daily Cap"  # SMS Send Refusal reasons
@@ -166,7 +167,7 @@ def record_refusal(user: str, reason: str, recipients: int):
 		"user": user,
 		"full_name": get_fullname(user),
 		"reason": reason,
-		"ip_address": getattr(frappe.local, "request_ip", None),
+		"ip_address": client_ip(),
 		"first_attempt": now,
 		"last_attempt": now,
 		"attempts": 1,

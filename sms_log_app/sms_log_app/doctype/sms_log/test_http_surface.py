@@ -14,6 +14,8 @@ from frappe.permissions import reset_perms, setup_custom_perms
 from frappe.tests.utils import FrappeTestCase
 
 from sms_log_app.capture import reference
+from sms_log_app.delivery_reports import report_counter_key, rotate_secret
+from sms_log_app.log_writer import separate_connection
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	PASSWORD,
@@ -26,6 +28,8 @@ from sms_log_app.tests.utils import (
 )
 
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
+RECEIVE = "/api/method/sms_log_app.delivery_reports.receive"
+GATEWAY_ADDRESS = "203.0.113.9"  # where the gateway's reports come from, behind the site's proxy
 MESSAGE = "HTTP surface test"
 NUMBER = "+966500000077"
 READER_ROLE = "SMS Log Test Reader"
@@ -295,3 +299,127 @@ class TestHTTPSurface(FrappeTestCase):
 		)
 		self.assertGreaterEqual(found["sent today"], 3)
 		self.assertGreaterEqual(found["report"], 3)
+
+
+class TestClientAddresses(FrappeTestCase):
+	"""Delivery reports and refused sends, with X-Forwarded-For written by the client."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.gateway = GatewayStub().start()
+		cls.addClassCleanup(cls.gateway.stop)
+		cls.addClassCleanup(cls.restore_settings, frappe.get_doc("SMS Log Settings").as_dict())
+		settings = frappe.get_doc("SMS Log Settings")
+		settings.update(
+			{
+				"message_id_source": "JSON Path",
+				"message_id_pattern": "message_id",
+				"delivery_report_preset": "Generic",
+				"delivery_reports_per_minute": 5,
+				"trusted_proxies": "",
+			}
+		)
+		settings.save()
+		cls.secret = rotate_secret().rsplit("secret=", 1)[1]
+		cls.portal_user = make_user("sms-surface-portal-ip@example.com", []).name
+		cls.portal_auth = api_token(cls.portal_user)
+		resources = ExitStack()
+		cls.addClassCleanup(resources.close)
+		resources.enter_context(committed_sms_settings(cls.gateway))  # commits the settings too
+		cls.client = resources.enter_context(served_site())
+
+	@classmethod
+	def restore_settings(cls, before):
+		delete_logs(message=("like", f"{MESSAGE}%"))
+		with separate_connection():
+			frappe.db.delete("SMS Send Refusal", {"user": cls.portal_user})
+		frappe.delete_doc("User", cls.portal_user, force=True)
+		settings = frappe.get_doc("SMS Log Settings")
+		fields = ("message_id_source", "message_id_pattern", "delivery_report_preset", "trusted_proxies")
+		settings.update({field: before.get(field) for field in fields})
+		settings.delivery_report_preset = settings.delivery_report_preset or "Generic"
+		settings.delivery_reports_per_minute = before.delivery_reports_per_minute or 600
+		settings.delivery_report_secret = None
+		settings.save()
+		frappe.db.commit()
+
+	def setUp(self):
+		for address in ("127.0.0.1", GATEWAY_ADDRESS):
+			frappe.cache.delete(report_counter_key(address))
+
+	def set_trusted_proxies(self, proxies: str):
+		frappe.db.set_single_value("SMS Log Settings", "trusted_proxies", proxies)
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "trusted_proxies", "")
+
+	def report(self, message_id, secret=None, forwarded_for=None):
+		headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+		params = {"secret": secret} if secret else {}
+		return self.client.request(
+			"POST",
+			RECEIVE,
+			params=params,
+			data={"message_id": message_id, "status": "delivered"},
+			headers=headers,
+		)
+
+	def sent_message_id(self) -> tuple[str, str]:
+		message = f"{MESSAGE} report {frappe.generate_hash(length=8)}"
+		sms_settings.send_sms([NUMBER], message)
+		(log,) = committed_logs(message=message)
+		return log.name, log.recipients[0].message_id
+
+	def test_a_forged_flood_leaves_the_gateways_reports_accepted(self):
+		"""600 a minute from anywhere used to block the gateway: now only reports with the secret count."""
+		log_name, message_id = self.sent_message_id()
+		for proxies, gateway_forwarded_for in (("", None), ("127.0.0.1", f"198.51.100.1, {GATEWAY_ADDRESS}")):
+			with self.subTest(proxies=proxies):
+				self.set_trusted_proxies(proxies)
+				flood = {
+					self.report(message_id, forwarded_for=forged).status_code
+					for forged in ("127.0.0.1", GATEWAY_ADDRESS, "10.0.0.1", "not an address") * 5
+				}
+				self.assertEqual(flood, {403})
+				real = self.report(message_id, secret=self.secret, forwarded_for=gateway_forwarded_for)
+				self.assertEqual(real.status_code, 200, real.text[:300])
+		self.assertEqual(committed_logs(name=log_name)[0].recipients[0].delivery_status, "Delivered")
+
+	def test_reports_with_the_secret_are_limited_per_client_address(self):
+		"""Behind a named proxy, the client is the last entry the proxy appended, not the first."""
+		self.set_trusted_proxies("127.0.0.1\n::1")
+		codes = [
+			self.report(
+				"msg-unknown", secret=self.secret, forwarded_for=f"10.0.0.{k}, {GATEWAY_ADDRESS}"
+			).status_code
+			for k in range(7)
+		]
+		self.assertEqual(codes, [404] * 5 + [429] * 2)
+		other = self.report("msg-unknown", secret=self.secret, forwarded_for="198.51.100.2")
+		self.assertEqual(other.status_code, 404, other.text[:300])
+
+	def test_a_refusal_records_a_valid_client_address_only(self):
+		send = {"receiver_list": json.dumps([NUMBER]), "msg": f"{MESSAGE} refused"}
+		cases = (
+			("", "198.51.100.3", "127.0.0.1"),  # no proxy named: the header is not believed
+			("127.0.0.1", "198.51.100.4, 198.51.100.3", "198.51.100.3"),
+			("127.0.0.1", "<script>alert(1)</script>", None),
+		)
+		for proxies, forwarded_for, expected in cases:
+			with self.subTest(proxies=proxies, forwarded_for=forwarded_for):
+				with separate_connection():
+					frappe.db.delete("SMS Send Refusal", {"user": self.portal_user})
+				self.set_trusted_proxies(proxies)
+				response = self.client.request(
+					"POST",
+					SEND_SMS,
+					data=send,
+					headers={**self.portal_auth, "X-Forwarded-For": forwarded_for},
+				)
+				self.assertEqual(response.status_code, 403, response.text[:300])
+				with separate_connection():
+					addresses = frappe.get_all(
+						"SMS Send Refusal", filters={"user": self.portal_user}, pluck="ip_address"
+					)
+				self.assertEqual(addresses, [expected])

@@ -10,7 +10,7 @@ from frappe.core.doctype.sms_settings import sms_settings
 from frappe.tests.utils import FrappeTestCase
 
 from sms_log_app import resend
-from sms_log_app.delivery_reports import rotate_secret
+from sms_log_app.delivery_reports import report_counter_key, rotate_secret
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import committed_logs, committed_sms_settings, delete_logs, served_site
 
@@ -53,7 +53,7 @@ class TestDeliveryReports(FrappeTestCase):
 		self.addCleanup(delete_logs, message=("like", f"{self.message}%"))
 		self.addCleanup(frappe.db.rollback)
 		# each test starts with a fresh rate limit window
-		frappe.cache.delete_value("rl:sms_log_app.delivery_reports.receive:127.0.0.1")
+		frappe.cache.delete(report_counter_key("127.0.0.1"))
 
 	def send(self, numbers):
 		sms_settings.send_sms(numbers, self.message)

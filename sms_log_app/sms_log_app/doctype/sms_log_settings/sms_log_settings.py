@@ -1,6 +1,8 @@
 # Copyright (c) 2026, Dafater and contributors
 # For license information, please see license.txt
 
+import ipaddress
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
@@ -48,12 +50,25 @@ class SMSLogSettings(Document):
 		report_time_field: DF.Data | None
 		send_deadline: DF.Float
 		sender_roles: DF.TableMultiSelect[HasRole]
+		trusted_proxies: DF.SmallText | None
 	# end: auto-generated types
 
 	def validate(self):
 		for fieldname in LIMITS:
 			if not self.get(fieldname) or self.get(fieldname) <= 0:
 				frappe.throw(_("{0} must be greater than zero.").format(_(self.meta.get_label(fieldname))))
+		self.validate_trusted_proxies()
+
+	def validate_trusted_proxies(self):
+		for line in (self.trusted_proxies or "").splitlines():
+			try:
+				ipaddress.ip_network(line.strip(), strict=False)
+			except ValueError:
+				if line.strip():
+					frappe.throw(
+						_("{0} is not an IP address or network.").format(frappe.bold(line.strip())),
+						frappe.ValidationError,
+					)
 
 	def report_fields(self) -> dict:
 		"""Where delivery reports carry each value, by the chosen format."""
