@@ -144,7 +144,12 @@ def send_sms(receiver_list, msg, sender_name="", success_msg=True):
 	if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		frappe.msgprint(_("Please Update SMS Settings"))
 		return
-	send_and_log(numbers, decode_message(msg), sender_name=sender_name, success_msg=success_msg)
+	send_and_log(
+		numbers,
+		decode_message(msg),
+		sender_name=send_permission.sender_name_for(sender_name),
+		success_msg=success_msg,
+	)
 
 
 def send_via_gateway(arg):

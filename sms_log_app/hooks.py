@@ -11,7 +11,10 @@ app_license = "mit"
 # see sms_log_app/adoption.py.
 before_install = "sms_log_app.install.before_install_or_migrate"
 before_migrate = "sms_log_app.install.before_install_or_migrate"
-after_install = "sms_log_app.install.after_install_or_migrate"
+after_install = [
+	"sms_log_app.install.after_install_or_migrate",
+	"sms_log_app.install.set_default_sender_name_roles",
+]
 after_migrate = "sms_log_app.install.after_install_or_migrate"
 # ERPNext installed after this app brings its own SMS Log: adopt it the same way.
 after_app_install = "sms_log_app.install.after_app_install"

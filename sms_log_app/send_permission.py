@@ -53,8 +53,16 @@ return {0, 0}
 """
 
 
+# The sender names the app gives SMS it sends itself (capture.OTP_SENDER, capture.default_sender_name)
+APP_SENDER_NAMES = ("Scheduler", "Background Job", "Two-Factor Authentication")
+
+
 class SMSCapExceeded(frappe.RateLimitExceededError):
 	"""A send would pass a recipient cap; Frappe answers HTTP 429."""
+
+
+class ReservedSenderName(frappe.ValidationError):
+	"""A caller named the sender with one of the names the app keeps for its own SMS."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,34 @@ def take_recipients(recipients: int):
 	if passed:
 		cap = caps[passed - 1]
 		refuse(user, cap.reason, recipients, cap_message(cap, count, recipients), SMSCapExceeded)
+
+
+def sender_name_for(requested: str | None) -> str | None:
+	"""The sender name to record for a send through `send_sms` that names `requested`.
+
+	Over HTTP it is the session user's full name unless the user has a role in *Roles That May Set
+	Sender Name*, so that nobody can make the log say an SMS came from someone else. The names the
+	app gives its own SMS are refused from any caller: they would also stop Resend of an OTP-like log.
+	"""
+	requested = (requested or "").strip()
+	if requested.casefold() in {name.casefold() for name in APP_SENDER_NAMES}:
+		frappe.throw(
+			_("{0} is the sender name of SMS the site sends itself; choose another.").format(
+				frappe.bold(requested)
+			),
+			ReservedSenderName,
+		)
+	if not is_http_send():
+		return requested or None
+	user = frappe.session.user
+	if requested and may_set_sender_name(user, get_settings()):
+		return requested
+	return get_fullname(user)
+
+
+def may_set_sender_name(user: str, settings: SMSLogSettings) -> bool:
+	listed = {row.role for row in settings.sender_name_roles}
+	return not listed.isdisjoint(frappe.get_roles(user))
 
 
 def may_send(user: str, settings: SMSLogSettings) -> bool:

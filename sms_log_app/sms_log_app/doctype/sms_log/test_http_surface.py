@@ -181,6 +181,47 @@ class TestHTTPSurface(FrappeTestCase):
 		self.assertEqual(sent.status_code, 200, sent.text[:300])
 		self.assertEqual(len(self.gateway.requests), 1)
 
+	# 7. The sender name is the user's unless their role may set it
+
+	def test_only_listed_roles_name_the_sender(self):
+		settings = frappe.get_doc("SMS Log Settings")
+		before = [row.role for row in settings.sender_name_roles]
+		settings.set("sender_name_roles", [{"role": "System Manager"}])
+		settings.save()
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(restore_sender_name_roles, before)
+
+		sent = {}
+		for who, sender_name in (("Desk User", "Two-Factor Auth"), ("System Manager", "Marketing")):
+			message = f"{MESSAGE} sender {frappe.generate_hash(length=8)}"
+			data = {"receiver_list": json.dumps([NUMBER]), "msg": message, "sender_name": sender_name}
+			response = self.request(who, "POST", SEND_SMS, data=data)
+			self.assertEqual(response.status_code, 200, response.text[:300])
+			(log,) = committed_logs(message=message)
+			sent[who] = (log.sender_name, log.owner)
+		self.assertEqual(
+			sent,
+			{
+				"Desk User": ("sms-surface-desk", self.email["Desk User"]),
+				"System Manager": ("Marketing", self.email["System Manager"]),
+			},
+		)
+
+		self.gateway.requests.clear()
+		for reserved in ("Two-Factor Authentication", " scheduler", "Background Job"):
+			with self.subTest(sender_name=reserved):
+				data = {
+					"receiver_list": json.dumps([NUMBER]),
+					"msg": f"{MESSAGE} reserved",
+					"sender_name": reserved,
+				}
+				response = self.request("System Manager", "POST", SEND_SMS, data=data)
+				self.assertEqual(response.status_code, 417, response.text[:300])
+				self.assertEqual(response.json()["exc_type"], "ReservedSenderName")
+		self.assertEqual(self.gateway.requests, [])
+		self.assertEqual(committed_logs(message=f"{MESSAGE} reserved"), [])
+
 	# 3. get_count asks for read permission on every DocType
 
 	def test_get_count_refuses_who_may_not_read(self):
@@ -299,6 +340,12 @@ class TestHTTPSurface(FrappeTestCase):
 		)
 		self.assertGreaterEqual(found["sent today"], 3)
 		self.assertGreaterEqual(found["report"], 3)
+
+
+def restore_sender_name_roles(roles):
+	settings = frappe.get_doc("SMS Log Settings")
+	settings.set("sender_name_roles", [{"role": role} for role in roles])
+	settings.save()
 
 
 class TestClientAddresses(FrappeTestCase):

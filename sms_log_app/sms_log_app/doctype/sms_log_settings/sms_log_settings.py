@@ -49,6 +49,7 @@ class SMSLogSettings(Document):
 		report_status_field: DF.Data | None
 		report_time_field: DF.Data | None
 		send_deadline: DF.Float
+		sender_name_roles: DF.TableMultiSelect[HasRole]
 		sender_roles: DF.TableMultiSelect[HasRole]
 		trusted_proxies: DF.SmallText | None
 	# end: auto-generated types
