@@ -245,7 +245,7 @@ def send_and_log(
 			TooManyRecipients,
 		)
 	if user_send:
-		send_permission.take_recipients(len(numbers))
+		send_permission.take_parts(len(numbers), message)
 	if len(numbers) > settings.queue_threshold:
 		log_name = bulk_send.queue_send(
 			numbers, message, sender_name or default_sender_name(), _with_reference(log_fields)

@@ -1,15 +1,16 @@
-"""Who may send SMS over HTTP, and to how many recipients: the rules of SMS Log Settings.
+"""Who may send SMS over HTTP, and how many: the rules of SMS Log Settings.
 
 Frappe v15 lets any logged-in user, a Website User from the open signup included, send SMS through
 the whitelisted `send_sms` to numbers and with a text of their own, paid for by the site. So a send
 that a user starts over HTTP (Desk, REST, SMS Center, a transaction's Send SMS, Resend) goes out only
-when `check_sender` and `take_recipients` let it, before anything reaches the gateway:
+when `check_sender` and `take_parts` let it, before anything reaches the gateway:
 
 - Guests and Website Users never send; Desk users send when they have a role listed in the settings,
   or when none is listed;
-- each user has an hourly cap and the site a daily one, counted in recipients in Redis, over fixed
-  windows (the clock hour, the calendar day in the site's time zone). One Lua script checks and takes
-  from every counter at once, so parallel requests cannot together slip past a cap.
+- each user has an hourly cap and the site a daily one, counted in SMS parts (recipients times the
+  message's segments, as gateways bill) in Redis, over fixed windows (the clock hour, the calendar
+  day in the site's time zone). One Lua script checks and takes from every counter at once, so
+  parallel requests cannot together slip past a cap.
 
 Sends the site makes itself are neither refused nor counted: Notifications, OTPs, background and
 scheduled jobs, the console. Each refusal is recorded in SMS Send Refusal, once per user, reason and
@@ -27,6 +28,7 @@ from frappe.utils import get_fullname, get_system_timezone, now_datetime
 
 from sms_log_app import log_writer
 from sms_log_app.client_address import client_ip
+from sms_log_app.segments import count_segments
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import SMSLogSettings, get_settings
 
 ROLE, HOURLY_CAP, DAILY_CAP = "Role", "Hourly Cap", "Daily Cap"  # SMS Send Refusal reasons
@@ -86,19 +88,22 @@ def check_sender(recipients: int):
 		refuse(user, ROLE, recipients, _("You are not permitted to send SMS."), frappe.PermissionError)
 
 
-def take_recipients(recipients: int):
-	"""Count a send to `recipients` numbers against the session user's and the site's caps, or refuse
-	it whole, with `SMSCapExceeded` (HTTP 429), where it would pass one."""
+def take_parts(recipients: int, message: str):
+	"""Count a send of `message` to `recipients` numbers, in SMS parts (recipients times the message's
+	segments, what the gateway bills), against the session user's and the site's caps, or refuse it
+	whole, with `SMSCapExceeded` (HTTP 429), where it would pass one."""
 	user = frappe.session.user
 	now = now_datetime()
+	segments = count_segments(message)[1]
+	parts = recipients * segments
 	caps = recipient_caps(user, get_settings(), now)
 	passed, count = frappe.cache.register_script(TAKE_RECIPIENTS)(
 		keys=[cap.key for cap in caps],
-		args=[recipients, *[v for cap in caps for v in (cap.limit, seconds_until(cap.resets_at, now))]],
+		args=[parts, *[v for cap in caps for v in (cap.limit, seconds_until(cap.resets_at, now))]],
 	)
 	if passed:
 		cap = caps[passed - 1]
-		refuse(user, cap.reason, recipients, cap_message(cap, count, recipients), SMSCapExceeded)
+		refuse(user, cap.reason, recipients, cap_message(cap, count, recipients, segments), SMSCapExceeded)
 
 
 def sender_name_for(requested: str | None) -> str | None:
@@ -167,17 +172,17 @@ def seconds_until(moment: datetime, now: datetime) -> int:
 	return math.ceil((moment - now).total_seconds()) + 60
 
 
-def cap_message(cap: Cap, count: int, recipients: int) -> str:
+def cap_message(cap: Cap, count: int, recipients: int, segments: int = 1) -> str:
 	resets_at = f"{cap.resets_at:%Y-%m-%d %H:%M} ({get_system_timezone()})"
 	if cap.reason == HOURLY_CAP:
 		text = _(
-			"You may send SMS to at most {0} recipients an hour; {1} are used, so this send to {2} is refused. The limit resets at {3}."
+			"You may send at most {0} SMS parts an hour; {1} are used, and this send needs {2} ({3} recipients × {4} parts per message), so it is refused. The limit resets at {5}."
 		)
 	else:
 		text = _(
-			"This site may send SMS to at most {0} recipients a day; {1} are used, so this send to {2} is refused. The limit resets at {3}."
+			"This site may send at most {0} SMS parts a day; {1} are used, and this send needs {2} ({3} recipients × {4} parts per message), so it is refused. The limit resets at {5}."
 		)
-	return text.format(cap.limit, count, recipients, resets_at)
+	return text.format(cap.limit, count, recipients * segments, recipients, segments, resets_at)
 
 
 def refuse(user: str, reason: str, recipients: int, message: str, exception: type[Exception]):
