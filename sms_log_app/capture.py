@@ -246,6 +246,9 @@ def send_and_log(
 		)
 	if user_send:
 		send_permission.take_parts(len(numbers), message)
+	elif (_reference.get() or {}).get("notification"):
+		if not send_permission.take_notification_parts(len(numbers), message):
+			return None  # refused and recorded; the document that fired it is saved all the same
 	if len(numbers) > settings.queue_threshold:
 		log_name = bulk_send.queue_send(
 			numbers, message, sender_name or default_sender_name(), _with_reference(log_fields)

@@ -31,7 +31,9 @@ from sms_log_app.client_address import client_ip
 from sms_log_app.segments import count_segments
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import SMSLogSettings, get_settings
 
-ROLE, HOURLY_CAP, DAILY_CAP = "Role", "Hourly Cap", "Daily Cap"  # SMS Send Refusal reasons
+# SMS Send Refusal reasons
+ROLE, HOURLY_CAP, DAILY_CAP = "Role", "Hourly Cap", "Daily Cap"
+ADDRESS_NOTIFICATION_CAP, SITE_NOTIFICATION_CAP = "Notification Address Cap", "Notification Site Cap"
 SYSTEM_MANAGER = "System Manager"
 DESK_USER = "System User"  # the user_type of Desk users
 
@@ -104,6 +106,56 @@ def take_parts(recipients: int, message: str):
 	if passed:
 		cap = caps[passed - 1]
 		refuse(user, cap.reason, recipients, cap_message(cap, count, recipients, segments), SMSCapExceeded)
+
+
+def take_notification_parts(recipients: int, message: str) -> bool:
+	"""Whether a Notification's SMS of `message` to `recipients` numbers may go out.
+
+	Inside a Guest's or a Website User's request (a web form, a signup, a portal document) it counts,
+	in SMS parts, against the hourly caps of the client address and of the site: otherwise a
+	Notification that texts a number typed into a public form would be a free SMS gateway. Past a
+	cap the refusal is recorded and nothing is sent, but nothing is raised either, so that the
+	document that fired the Notification is saved all the same. Desk users' and the scheduler's
+	Notifications are not counted.
+	"""
+	if not is_public_request():
+		return True
+	settings = get_settings()
+	now = now_datetime()
+	hour = now.replace(minute=0, second=0, microsecond=0)
+	resets_at = hour + timedelta(hours=1)
+	address = client_ip() or "unknown"
+	caps = [
+		Cap(
+			ADDRESS_NOTIFICATION_CAP,
+			counter_key(f"notification:address:{address}:{hour:%Y%m%d%H}"),
+			settings.hourly_notification_parts_per_address,
+			resets_at,
+		),
+		Cap(
+			SITE_NOTIFICATION_CAP,
+			counter_key(f"notification:site:{hour:%Y%m%d%H}"),
+			settings.hourly_notification_parts_for_site,
+			resets_at,
+		),
+	]
+	parts = recipients * count_segments(message)[1]
+	passed, _count = frappe.cache.register_script(TAKE_RECIPIENTS)(
+		keys=[cap.key for cap in caps],
+		args=[parts, *[v for cap in caps for v in (cap.limit, seconds_until(cap.resets_at, now))]],
+	)
+	if passed:
+		record_refusal(frappe.session.user, caps[passed - 1].reason, recipients)
+		return False
+	return True
+
+
+def is_public_request() -> bool:
+	"""Whether the current web request is a Guest's or a Website User's."""
+	if getattr(frappe.local, "request", None) is None:
+		return False
+	user = frappe.session.user
+	return user == "Guest" or frappe.get_cached_value("User", user, "user_type") != DESK_USER
 
 
 def sender_name_for(requested: str | None) -> str | None:

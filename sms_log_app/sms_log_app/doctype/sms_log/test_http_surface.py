@@ -6,7 +6,7 @@ what reaches it: sends take POST only, every read the app serves gives a user ex
 read, and get_count asks for read permission on every DocType."""
 
 import json
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
@@ -470,3 +470,149 @@ class TestClientAddresses(FrappeTestCase):
 						"SMS Send Refusal", filters={"user": self.portal_user}, pluck="ip_address"
 					)
 				self.assertEqual(addresses, [expected])
+
+
+class TestNotificationsFiredByThePublic(FrappeTestCase):
+	"""A public web form whose new documents fire a Notification that texts the number typed in it."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.gateway = GatewayStub().start()
+		cls.addClassCleanup(cls.gateway.stop)
+		cls.tag = frappe.generate_hash(length=8)
+		cls.web_form = frappe.get_doc(
+			{
+				"doctype": "Web Form",
+				"title": f"{MESSAGE} {cls.tag}",
+				"route": f"sms-surface-{cls.tag}",
+				"doc_type": "Address",
+				"module": "Contacts",
+				"published": 1,
+				"login_required": 0,
+				"web_form_fields": [
+					{"fieldname": name, "fieldtype": "Data", "label": name}
+					for name in ("address_title", "address_line1", "city", "phone")
+				]
+				+ [
+					{"fieldname": "address_type", "fieldtype": "Select", "label": "Type"},
+					{"fieldname": "country", "fieldtype": "Link", "label": "Country", "options": "Country"},
+				],
+			}
+		).insert()
+		cls.notification = frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": f"{MESSAGE} {cls.tag}",
+				"subject": "SMS test",
+				"document_type": "Address",
+				"event": "New",
+				"channel": "SMS",
+				"message": f"{MESSAGE} {cls.tag} thank you",
+				"recipients": [{"receiver_by_document_field": "phone"}],
+			}
+		).insert()
+		cls.addClassCleanup(cls.remove_test_data)
+		resources = ExitStack()
+		cls.addClassCleanup(resources.close)
+		resources.enter_context(committed_sms_settings(cls.gateway))  # commits the setup too
+		cls.client = resources.enter_context(served_site())
+
+	@classmethod
+	def remove_test_data(cls):
+		delete_logs(message=("like", f"{MESSAGE}%"))
+		frappe.delete_doc("Notification", cls.notification.name, force=True)
+		frappe.delete_doc("Web Form", cls.web_form.name, force=True)
+		for name in frappe.get_all("Address", {"address_title": ("like", f"{cls.tag}%")}, pluck="name"):
+			frappe.delete_doc("Address", name, force=True)
+		with separate_connection():
+			frappe.db.delete("SMS Send Refusal", {"user": "Guest"})
+		frappe.cache.hdel("notifications", "Address")
+		frappe.db.commit()
+
+	def setUp(self):
+		self.gateway.requests.clear()
+		with separate_connection():
+			frappe.db.delete("SMS Send Refusal", {"user": "Guest"})
+		for key in frappe.cache.get_keys("sms_log_app:recipients:notification:"):
+			frappe.cache.delete(key)
+
+	def submit(self, k: int):
+		"""A Guest fills the web form in; each request forges another X-Forwarded-For."""
+		data = {
+			"doctype": "Address",
+			"web_form": self.web_form.name,
+			"address_title": f"{self.tag}-{k}",
+			"address_line1": "1 Test Street",
+			"city": "Riyadh",
+			"country": "Saudi Arabia",
+			"address_type": "Billing",
+			"phone": f"+9665012{k:05d}",
+		}
+		return self.client.request(
+			"POST",
+			"/api/method/frappe.website.doctype.web_form.web_form.accept",
+			data={"web_form": self.web_form.name, "data": json.dumps(data)},
+			headers={"X-Forwarded-For": f"198.51.100.{k + 10}"},
+		)
+
+	def test_a_guest_web_form_stops_at_the_address_cap(self):
+		with committed_notification_caps(per_address=3, for_site=200):
+			statuses = [self.submit(k).status_code for k in range(5)]
+		self.assertEqual(statuses, [200] * 5, "the documents are saved all the same")
+		self.assertEqual(len(frappe.get_all("Address", {"address_title": ("like", f"{self.tag}%")})), 5)
+		self.assertEqual(self.gateway.received_numbers(), [f"+9665012{k:05d}" for k in range(3)])
+		with separate_connection():
+			refused = frappe.get_all(
+				"SMS Send Refusal", filters={"user": "Guest"}, fields=["reason", "attempts", "ip_address"]
+			)
+		self.assertEqual(
+			[(r.reason, r.attempts, r.ip_address) for r in refused],
+			[("Notification Address Cap", 2, "127.0.0.1")],
+		)
+
+	def test_the_site_cap_holds_for_every_address(self):
+		frappe.db.set_single_value("SMS Log Settings", "trusted_proxies", "127.0.0.1")
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "trusted_proxies", "")
+		with committed_notification_caps(per_address=3, for_site=2):
+			statuses = [self.submit(k).status_code for k in range(4)]  # each from an address of its own
+		self.assertEqual(statuses, [200] * 4)
+		self.assertEqual(len(self.gateway.requests), 2)
+
+	def test_desk_users_notifications_are_not_capped(self):
+		auth = api_token(make_user("sms-surface-desk-notify@example.com", ["System Manager"]).name)
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.delete_doc, "User", "sms-surface-desk-notify@example.com", force=True)
+		with committed_notification_caps(per_address=1, for_site=1):
+			for k in range(3):
+				response = self.client.request(
+					"POST",
+					"/api/resource/Address",
+					headers=auth,
+					json={
+						"address_title": f"{self.tag}-desk-{k}",
+						"address_line1": "1 Test Street",
+						"city": "Riyadh",
+						"country": "Saudi Arabia",
+						"address_type": "Billing",
+						"phone": f"+9665013{k:05d}",
+					},
+				)
+				self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertEqual(len(self.gateway.requests), 3)
+
+
+@contextmanager
+def committed_notification_caps(per_address: int, for_site: int):
+	fields = ("hourly_notification_parts_per_address", "hourly_notification_parts_for_site")
+	before = frappe.db.get_values_from_single(fields, None, "SMS Log Settings", as_dict=True)[0]
+	frappe.db.set_single_value("SMS Log Settings", dict(zip(fields, (per_address, for_site), strict=True)))
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		frappe.db.set_single_value("SMS Log Settings", before)
+		frappe.db.commit()

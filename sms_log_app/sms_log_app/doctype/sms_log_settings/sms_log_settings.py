@@ -18,6 +18,8 @@ LIMITS = {
 	"delivery_reports_per_minute": 600,
 	"hourly_recipients_per_user": 200,
 	"hourly_recipients_per_system_manager": 5000,
+	"hourly_notification_parts_per_address": 10,
+	"hourly_notification_parts_for_site": 200,
 }
 
 
@@ -36,6 +38,8 @@ class SMSLogSettings(Document):
 		delivery_report_secret: DF.Password | None
 		delivery_reports_per_minute: DF.Int
 		gateway_timeout: DF.Float
+		hourly_notification_parts_for_site: DF.Int
+		hourly_notification_parts_per_address: DF.Int
 		hourly_recipients_per_system_manager: DF.Int
 		hourly_recipients_per_user: DF.Int
 		max_recipients: DF.Int
