@@ -256,7 +256,7 @@ class TestHTTPSurface(FrappeTestCase):
 		found = {}
 
 		search = self.request(
-			who, "GET", "/api/method/sms_log_app.phone_search.logs_to_number", params={"number": "0500000077"}
+			who, "GET", "/api/method/sms_log_app.phone_search.logs_to_number", params={"number": NUMBER}
 		)
 		self.assertEqual(search.status_code, 200, search.text[:300])
 		found["number search"] = {row["name"] for row in search.json()["message"]} & ours
