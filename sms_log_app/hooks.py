@@ -32,9 +32,12 @@ before_job = ["sms_log_app.capture.install"]
 
 # An SMS Notification records itself and its document on the log.
 # SMS Log runs this app's controller also where ERPNext or Frappe owns the DocType.
+# Loading SMS Settings imports the capture in a fresh web worker whose first request is a 2FA login,
+# which Frappe runs before the before_request hooks (sms_log_app/overrides/sms_settings.py).
 override_doctype_class = {
 	"Notification": "sms_log_app.overrides.notification.SMSLoggedNotification",
 	"SMS Log": "sms_log_app.sms_log_app.doctype.sms_log.sms_log.SMSLog",
+	"SMS Settings": "sms_log_app.overrides.sms_settings.LoggedSMSSettings",
 }
 
 # Frappe v15's get_count checks no permission, for any DocType: records must not be probed through it.

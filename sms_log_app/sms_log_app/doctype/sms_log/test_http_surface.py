@@ -16,6 +16,7 @@ from frappe.tests.utils import FrappeTestCase
 from sms_log_app.capture import reference
 from sms_log_app.delivery_reports import report_counter_key, rotate_secret
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.sms_log_app.doctype.sms_send_refusal.test_sms_send_refusal import two_factor_by_sms
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	PASSWORD,
@@ -35,6 +36,7 @@ NUMBER = "+966500000077"
 READER_ROLE = "SMS Log Test Reader"
 OWNER_ROLE = "SMS Log Test Own Reader"
 REPORT = "SMS Delivery Summary"
+OTP_ROLE = "SMS Surface OTP Role"
 USERS = {
 	"Shared": ("sms-surface-shared@example.com", ["Blogger"]),
 	"If Owner": ("sms-surface-owner@example.com", [OWNER_ROLE]),
@@ -616,3 +618,35 @@ def committed_notification_caps(per_address: int, for_site: int):
 	finally:
 		frappe.db.set_single_value("SMS Log Settings", before)
 		frappe.db.commit()
+
+
+class TestFreshWorker(FrappeTestCase):
+	"""Frappe logs a user in before the before_request hooks run."""
+
+	def test_the_first_request_of_a_fresh_worker_sends_its_otp_through_the_app(self):
+		mobile = "+966501188888"
+		if not frappe.db.exists("Role", OTP_ROLE):
+			frappe.get_doc(
+				{"doctype": "Role", "role_name": OTP_ROLE, "desk_access": 1, "two_factor_auth": 1}
+			).insert()
+		user = make_user("sms-surface-otp@example.com", [OTP_ROLE]).name
+		frappe.db.set_value("User", user, "mobile_no", mobile)
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.delete_doc, "Role", OTP_ROLE, force=True)
+		self.addCleanup(frappe.delete_doc, "User", user, force=True)
+		self.addCleanup(delete_logs, requested_numbers=mobile)
+
+		with (
+			GatewayStub() as gateway,
+			committed_sms_settings(gateway),
+			two_factor_by_sms(),
+			served_site(workers=1, fresh=True) as client,
+		):
+			login = client.request("POST", "/api/method/login", data={"usr": user, "pwd": PASSWORD})
+
+		self.assertEqual(login.json().get("verification", {}).get("token_delivery"), True, login.text[:300])
+		self.assertEqual(gateway.received_numbers(), [mobile], "sent at once, not by a background job")
+		code = gateway.requests[0]["params"]["text"].rsplit(" ", 1)[-1]
+		(log,) = committed_logs(requested_numbers=mobile)
+		self.assertEqual(log.sender_name, "Two-Factor Authentication")
+		self.assertNotIn(code, log.message)
