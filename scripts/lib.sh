@@ -3,13 +3,13 @@
 
 app_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_dir=${SMS_LOG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sms_log_app}
-# yarn, which Frappe's asset build calls, where scripts/build-bench installed it
-if [[ -d "$cache_dir/tools/node_modules/.bin" ]]; then export PATH="$cache_dir/tools/node_modules/.bin:$PATH"; fi
 mariadb_root=(mariadb --host=127.0.0.1 --user=root ${MARIADB_ROOT_PASSWORD:+--password="$MARIADB_ROOT_PASSWORD"})
 
 frappe_cli() {
-	# `bench <args>` for the bench at $bench_dir, with this checkout's app first on the path.
-	(cd "$bench_dir/sites" && PYTHONPATH="$app_dir${PYTHONPATH:+:$PYTHONPATH}" \
+	# `bench <args>` for the bench at $bench_dir, with this checkout's app first on the path, and the
+	# yarn that scripts/build-bench installs where there is no global one (Frappe's asset build calls it)
+	(cd "$bench_dir/sites" && PATH="$cache_dir/tools/node_modules/.bin:$PATH" \
+		PYTHONPATH="$app_dir${PYTHONPATH:+:$PYTHONPATH}" \
 		exec "$bench_dir/env/bin/python" -m frappe.utils.bench_helper frappe "$@" </dev/null)
 }
 

@@ -17,7 +17,7 @@ import frappe
 from frappe.model import no_value_fields
 from frappe.model import sync as model_sync
 
-from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, site_region
+from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, recipient_row, site_region
 from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
 from sms_log_app.status import FAILED, SENT, log_status
@@ -266,26 +266,16 @@ def add_missing_recipients():
 		for entry in logs:
 			sent = set(_numbers(entry.sent_to))
 			for idx, number in enumerate(_numbers(entry.requested_numbers), start=1):
-				rows.append(
-					(
-						frappe.generate_hash(length=10),
-						entry.name,
-						DOCTYPE,
-						"recipients",
-						idx,
-						entry.owner,
-						entry.owner,
-						entry.creation,
-						entry.creation,
-						number,
-						to_e164(number, region),
-						SENT if number in sent else FAILED,
-						0,
-						None if number in sent else "Not among the numbers the gateway accepted",
-						None,
-						None,
-					)
+				accepted = number in sent
+				row = recipient_row(
+					entry,
+					idx,
+					number,
+					to_e164(number, region),
+					SENT if accepted else FAILED,
+					error=None if accepted else "Not among the numbers the gateway accepted",
 				)
+				rows.append(tuple(row.values()))
 		insert_rows("SMS Log Recipient", RECIPIENT_FIELDS, rows)
 
 

@@ -4,8 +4,8 @@ A send to more numbers than SMS Log Settings' queue threshold is written at once
 status Queued and a Queued row per number; a job on the "long" queue then sends row by row, in idx
 order, at most `messages_per_second`. Each row is marked Sending and committed before its request
 goes out, and its outcome is committed right after, so a worker killed mid-send leaves at most one
-row whose fate is unknown. That row is never retried (the number may have got the SMS); the rest
-resume where the dead job stopped.
+row whose fate is unknown. That row is marked Unconfirmed and never retried (the number may have
+got the SMS); the rest resume where the dead job stopped.
 """
 
 import time
@@ -17,33 +17,42 @@ from frappe.utils import now_datetime
 from frappe.utils.background_jobs import get_job, is_job_enqueued
 
 from sms_log_app import daily_totals, log_writer
-from sms_log_app.gateway import GATEWAY_DOWN, NOT_DIALABLE, Outcome, send_one
+from sms_log_app.gateway import (
+	GATEWAY_DOWN,
+	MAX_CONSECUTIVE_FAILURES,
+	NOT_DIALABLE,
+	Outcome,
+	gateway_failed,
+	send_one,
+)
+from sms_log_app.gateway_settings import gateway_config, with_message_ids
 from sms_log_app.numbers import is_dialable
+from sms_log_app.recovery import INTERRUPTED
+from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
-from sms_log_app.status import FAILED, QUEUED, SENDING, SENT, log_status
+from sms_log_app.status import QUEUED, SENDING, UNCONFIRMED, recipient_status
 
 BATCH = 100  # rows read per query
 PROGRESS_EVERY = 1.0  # seconds between progress messages to the log's form
-MAX_CONSECUTIVE_FAILURES = 3  # as in a synchronous send: then the gateway counts as down
 STALLED_AFTER = 600  # seconds without a row's outcome after which a started job counts as dead
-INTERRUPTED = "Interrupted while sending; not retried so that no number gets it twice"
 
 
 def job_id(log_name: str) -> str:
 	return f"sms_log_bulk::{log_name}"
 
 
-def queue_send(numbers: list[str], message: str, sender_name: str, log_fields: dict) -> str:
+def queue_send(send: Send, log_fields: dict) -> str:
 	"""Record the send as a Queued SMS Log, committed at once, and enqueue the job that sends it."""
-	log_name = log_writer.write_queued_log(
-		message=message,
-		numbers=numbers,
-		sender_name=sender_name,
-		sent_at=now_datetime(),
+	log = log_writer.start_log(
+		message=send.message,
+		numbers=send.numbers,
+		sender_name=send.sender_name,
+		status=QUEUED,
 		log_fields=log_fields,
+		notes=send.notes,
 	)
-	enqueue(log_name)
-	return log_name
+	enqueue(log.name)
+	return log.name
 
 
 def enqueue(log_name: str):
@@ -60,12 +69,10 @@ def enqueue(log_name: str):
 
 def send_queued(log_name: str):
 	"""The job: send every row without an outcome, then complete the log. Safe to run again."""
-	from sms_log_app.capture import gateway_config, with_message_ids
-
 	settings = get_settings()
 	config = gateway_config(settings.gateway_timeout)
 	message, total = frappe.db.get_value("SMS Log", log_name, ["message", "noofrequested_sms"])
-	_fail_interrupted(log_name)
+	_mark_interrupted(log_name)
 	pace = Pacer(settings.messages_per_second)
 	progress = Progress(log_name, total)
 	failures_in_a_row = 0
@@ -81,10 +88,7 @@ def send_queued(log_name: str):
 				else:
 					pace.wait()
 					(outcome,) = with_message_ids([send_one(session, config, row.number, message)])
-					down = not outcome.accepted and (
-						outcome.http_status is None or outcome.http_status >= 500
-					)
-					failures_in_a_row = failures_in_a_row + 1 if down else 0
+					failures_in_a_row = failures_in_a_row + 1 if gateway_failed(outcome) else 0
 				_record(row.name, outcome)
 				progress.step()
 	complete(log_name)
@@ -116,7 +120,7 @@ def _record(row_name: str, outcome: Outcome):
 		"SMS Log Recipient",
 		row_name,
 		{
-			"status": SENT if outcome.accepted else FAILED,
+			"status": recipient_status(outcome.accepted, outcome.unconfirmed),
 			"http_status": outcome.http_status or 0,
 			"error": outcome.error,
 			"gateway_response": outcome.response,
@@ -126,10 +130,10 @@ def _record(row_name: str, outcome: Outcome):
 	frappe.db.commit()
 
 
-def _fail_interrupted(log_name: str):
+def _mark_interrupted(log_name: str):
 	"""Rows left Sending by a dead run may or may not have reached the gateway: never send them again."""
 	row = frappe.qb.DocType("SMS Log Recipient")
-	frappe.qb.update(row).set(row.status, FAILED).set(row.error, INTERRUPTED).set(
+	frappe.qb.update(row).set(row.status, UNCONFIRMED).set(row.error, INTERRUPTED).set(
 		row.modified, now_datetime()
 	).where((row.parenttype == "SMS Log") & (row.parent == log_name) & (row.status == SENDING)).run()
 	frappe.db.commit()
@@ -137,21 +141,9 @@ def _fail_interrupted(log_name: str):
 
 def complete(log_name: str):
 	"""Set the log's counts and status from its rows, and tell open lists and forms."""
-	sent_to = frappe.get_all(
-		"SMS Log Recipient",
-		filters={"parenttype": "SMS Log", "parent": log_name, "status": SENT},
-		pluck="number",
-		order_by="idx asc",
-	)
 	log = frappe.get_doc("SMS Log", log_name, for_update=True)  # a second run waits, then moves nothing
 	before = {field: log.get(field) for field in daily_totals.COUNTED_FIELDS}
-	values = {
-		"noofsent_sms": len(sent_to),
-		"sent_to": "\n".join(sent_to),
-		"status": log_status(log.noofrequested_sms, len(sent_to)),
-	}
-	if log.meta.has_field("no_of_sent_sms"):  # the owner's count where ERPNext or Frappe owns SMS Log
-		values["no_of_sent_sms"] = len(sent_to)
+	values = log_writer.outcome_fields(log_name)
 	frappe.db.set_value("SMS Log", log_name, values)
 	daily_totals.move(before, {**before, **values})
 	frappe.db.commit()

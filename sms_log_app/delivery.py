@@ -71,6 +71,20 @@ def parse_report(payload: dict, fields: dict) -> Report:
 	)
 
 
+def pattern_problem(source: str | None, pattern: str | None) -> str | None:
+	"""Why `pattern` cannot read message ids the `source` way, or None when it can."""
+	if not pattern:
+		return None
+	if source == REGULAR_EXPRESSION:
+		try:
+			re.compile(pattern)
+		except re.error as e:
+			return f"not a regular expression ({e})"
+	if source == JSON_PATH and any(not key.strip() for key in pattern.split(".")):
+		return 'not a JSON path: keys and list indexes joined by dots, such as "data.messages.0.id"'
+	return None
+
+
 def extract_message_id(answer: str | None, source: str | None, pattern: str | None) -> str | None:
 	"""The gateway's id for an accepted SMS, from its answer.
 

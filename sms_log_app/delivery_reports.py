@@ -10,8 +10,9 @@ from frappe.utils.password import get_decrypted_password
 from sms_log_app import daily_totals
 from sms_log_app.client_address import client_ip
 from sms_log_app.delivery import Report, parse_report
+from sms_log_app.send_input import DATA_LENGTH
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
-from sms_log_app.status import PENDING, SENT, log_status, next_delivery_status, rolled_up_status
+from sms_log_app.status import QUEUED, SENDING, next_delivery_status, status_of_rows
 
 SECRET_PARAMETER = "secret"
 SECRET_HEADER = "X-SMS-Log-Secret"
@@ -93,7 +94,8 @@ def _check_secret(given: str | None):
 
 
 def apply_report(log_name: str, recipient_name: str, report: Report) -> bool:
-	"""Record `report` on the recipient and roll the log's status up; return whether anything changed.
+	"""Record `report` on the recipient and roll the log's status up (once its send has completed);
+	return whether anything changed.
 
 	The log's row is locked first, so that concurrent reports for one log apply one after the other.
 	"""
@@ -112,7 +114,7 @@ def apply_report(log_name: str, recipient_name: str, report: Report) -> bool:
 	changes = {
 		"delivery_status": new_delivery,
 		"delivered_at": _report_time(report),
-		"delivery_error": report.error,
+		"delivery_error": report.error and report.error[:DATA_LENGTH],
 	}
 	frappe.db.set_value("SMS Log Recipient", row.name, changes, update_modified=False)
 	row_changes = [
@@ -120,9 +122,13 @@ def apply_report(log_name: str, recipient_name: str, report: Report) -> bool:
 	]
 	row.update(changes)
 
-	deliveries = [r.delivery_status or (PENDING if r.status == SENT else None) for r in rows]
-	new_status = rolled_up_status(log_status(log.noofrequested_sms, log.noofsent_sms), deliveries)
 	log_changes = []
+	# a send still going sets its status when it completes, reports that came meanwhile included
+	new_status = (
+		log.status
+		if log.status in (QUEUED, SENDING)
+		else status_of_rows([(r.status, r.delivery_status) for r in rows])
+	)
 	if new_status != log.status:
 		frappe.db.set_value("SMS Log", log_name, "status", new_status)
 		daily_totals.move(log, {**log, "status": new_status})

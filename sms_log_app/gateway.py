@@ -3,6 +3,7 @@ and say for every number whether the gateway took it and, if not, why."""
 
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.client import RemoteDisconnected
 
@@ -37,11 +38,14 @@ class Outcome:
 	error: str | None = None
 	response: str | None = None
 	message_id: str | None = None  # the gateway's id for an accepted SMS, read from `response`
+	unconfirmed: bool = False  # the request went out but no answer came: the SMS may have been sent
 
 
+MAX_CONSECUTIVE_FAILURES = 3
 NOT_DIALABLE = "Not a mobile number: it was not sent to the gateway"
 GATEWAY_DOWN = "Not sent: the gateway failed for the {0} recipients before this one"
 DEADLINE_PASSED = "Not sent: sending had already taken longer than {0:g} s"
+STOPPED = "Not sent: the send's progress could not be recorded, so it stopped"
 
 
 def deliver(
@@ -50,30 +54,43 @@ def deliver(
 	message: str,
 	*,
 	deadline: float | None = None,
-	max_consecutive_failures: int = 3,
+	max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
+	before_request: Callable[[int], bool] | None = None,
 ) -> list[Outcome]:
 	"""Send `message` to every number in turn; a rejected number never stops the others.
 
 	The whole send takes bounded time: once `deadline` seconds have passed, or once the gateway has
 	failed (no answer, or a 5xx) for `max_consecutive_failures` recipients in a row, the remaining
 	numbers are recorded as not sent instead of each waiting for its own timeout.
+	`before_request(i)` is called before the request for `numbers[i]` goes out; once it answers False,
+	no further request goes out.
 	"""
 	started = time.monotonic()
-	outcomes, failures_in_a_row = [], 0
+	outcomes, failures_in_a_row, stopped = [], 0, False
 	with requests.Session() as session:
 		for number in numbers:
 			if not is_dialable(number):
 				outcome = Outcome(number, False, error=NOT_DIALABLE)
+			elif stopped:
+				outcome = Outcome(number, False, error=STOPPED)
 			elif failures_in_a_row >= max_consecutive_failures:
 				outcome = Outcome(number, False, error=GATEWAY_DOWN.format(failures_in_a_row))
 			elif deadline is not None and time.monotonic() - started > deadline:
 				outcome = Outcome(number, False, error=DEADLINE_PASSED.format(deadline))
+			elif before_request and not before_request(len(outcomes)):
+				stopped = True
+				outcome = Outcome(number, False, error=STOPPED)
 			else:
 				outcome = send_one(session, config, number, message)
-				gateway_failed = outcome.http_status is None or outcome.http_status >= 500
-				failures_in_a_row = failures_in_a_row + 1 if gateway_failed and not outcome.accepted else 0
+				failures_in_a_row = failures_in_a_row + 1 if gateway_failed(outcome) else 0
 			outcomes.append(outcome)
 	return outcomes
+
+
+def gateway_failed(outcome: Outcome) -> bool:
+	"""Whether the gateway itself failed (no answer, or a 5xx), not just refused this number: after
+	MAX_CONSECUTIVE_FAILURES of these in a row the gateway counts as down."""
+	return not outcome.accepted and (outcome.http_status is None or outcome.http_status >= 500)
 
 
 def send_one(session: requests.Session, config: GatewayConfig, number: str, message: str) -> Outcome:
@@ -93,7 +110,9 @@ def send_one(session: requests.Session, config: GatewayConfig, number: str, mess
 	try:
 		response = session.request("POST" if config.use_post else "GET", config.url, **kwargs)
 	except requests.RequestException as e:
-		return Outcome(number, False, error=describe_failure(e, config.timeout))
+		return Outcome(
+			number, False, error=describe_failure(e, config.timeout), unconfirmed=may_have_arrived(e)
+		)
 
 	excerpt = response.text[:RESPONSE_EXCERPT]
 	if 200 <= response.status_code < 300:
@@ -136,6 +155,17 @@ def describe_failure(exc: requests.RequestException, timeout: float) -> str:
 	if any(isinstance(c, RemoteDisconnected | ConnectionResetError) for c in causes):
 		return "The gateway closed the connection without answering"
 	return f"The request to the gateway failed ({type(exc).__name__})"
+
+
+def may_have_arrived(exc: requests.RequestException) -> bool:
+	"""Whether the request may have reached the gateway although no answer came back: it timed out
+	waiting for the answer, or the connection broke after the request was written. A connection that
+	was never made (refused, DNS, connect timeout, bad URL) sent nothing."""
+	if isinstance(exc, requests.ConnectTimeout):
+		return False
+	if isinstance(exc, requests.Timeout | requests.exceptions.ChunkedEncodingError):
+		return True
+	return any(isinstance(c, RemoteDisconnected | ConnectionResetError) for c in _causes(exc))
 
 
 def _causes(exc: BaseException):

@@ -48,10 +48,18 @@ override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.override
 # The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).
 additional_timeline_content = {"*": ["sms_log_app.timeline.timeline_entries"]}
 
-# Bulk sends
-# ----------
-# Re-enqueue queued sends whose worker died (sms_log_app/bulk_send.py).
-scheduler_events = {"cron": {"* * * * *": ["sms_log_app.bulk_send.resume_stalled_sends"]}}
+# Sends whose process died
+# ------------------------
+# Re-enqueue queued sends whose worker died (bulk_send.py); complete the synchronous sends whose
+# process died between their log and their outcomes (recovery.py).
+scheduler_events = {
+	"cron": {
+		"* * * * *": [
+			"sms_log_app.bulk_send.resume_stalled_sends",
+			"sms_log_app.recovery.finish_interrupted_sends",
+		]
+	}
+}
 
 # Log Settings
 # ------------

@@ -5,6 +5,11 @@ transaction would vanish when a failing document save or request rolls that tran
 savepoints included. Each log is therefore written on a database connection of its own and
 committed at once. That connection is kept for the next log: opening one costs more than the write.
 
+A log is written ahead of its send: `start_log` commits it, with a row per number, all Sending (or
+Queued, for a bulk send), before the first request goes out; `finish_log` records the outcomes, the
+counts and the status in one more commit. A process that dies in between leaves the log Sending,
+and `recovery` completes it without ever claiming an SMS went out, or did not, when nobody knows.
+
 A log is inserted the way Frappe writes its Access Log and Deleted Documents, with `db_insert` (and
 one INSERT for its recipients), not with `Document.insert`: the controller derives its fields (`SMSLog.derive_fields`),
 and the list view is told of it, but document events (Webhooks, Notifications, Server Scripts on
@@ -14,16 +19,16 @@ SMS Log) do not run for it.
 import os
 import threading
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from dataclasses import dataclass
 
 import frappe
 from frappe.model.naming import parse_naming_series
-from frappe.utils import now
+from frappe.utils import now, now_datetime
 
 from sms_log_app import daily_totals
 from sms_log_app.gateway import Outcome
 from sms_log_app.numbers import to_e164
-from sms_log_app.status import FAILED, QUEUED, SENT
+from sms_log_app.status import SENDING, SENT, log_status, recipient_status, status_of_rows
 
 WRITE_ATTEMPTS = 3
 RECIPIENT_FIELDS = (
@@ -44,6 +49,8 @@ RECIPIENT_FIELDS = (
 	"gateway_response",
 	"message_id",
 )
+# what a send's outcome sets on a recipient row
+OUTCOME_FIELDS = ("modified", "status", "http_status", "error", "gateway_response", "message_id")
 
 # The connection logs are written on: (process, thread, site) and the connection. A process keeps one
 # at most, so a worker serving many sites of a bench holds two connections, not one per site.
@@ -87,48 +94,56 @@ def _close_kept():
 	_kept = None
 
 
-def write_log(
+@dataclass
+class StartedLog:
+	"""A log written before its send, and what `finish_log` needs to complete it."""
+
+	name: str
+	counted: dict  # the log's COUNTED_FIELDS as written
+	rows: list[dict]  # as inserted, in RECIPIENT_FIELDS order
+	stock_sent_count: bool  # the owner's `no_of_sent_sms` is there to keep too
+
+
+def start_log(
 	*,
 	message: str,
-	outcomes: list[Outcome],
+	numbers: list[str],
 	sender_name: str,
-	sent_at: datetime,
+	status: str = SENDING,
 	log_fields: dict | None = None,
-) -> str | None:
-	"""Insert one SMS Log with a row per recipient and commit it; return its name.
-
-	`log_fields` are further SMS Log fields: the reference, the notification, resent_from.
-
-	A failure here must not turn a delivered SMS into an error for the caller: it is reported to the
-	Error Log and the app's log file, with everything needed to restore the record by hand.
-	"""
+	notes: list[str] | None = None,
+) -> StartedLog:
+	"""Insert one SMS Log with a row per number, both with `status` (Sending, or Queued for a bulk
+	send), and commit it before anything is sent. A failure here reaches the caller: nothing is sent
+	without its log."""
 	region = site_region()
 	for attempt in range(1, WRITE_ATTEMPTS + 1):
 		try:
 			with separate_connection():
-				return _insert(message, outcomes, sender_name, sent_at, log_fields or {}, region)
-		except Exception as e:
-			if attempt < WRITE_ATTEMPTS and _is_transient(e):
-				continue  # concurrent sends can race for a new day's naming series row
-			_report_lost(message, outcomes, sender_name, sent_at)
-			return None
-
-
-def write_queued_log(*, message: str, numbers: list[str], sender_name: str, sent_at, log_fields: dict) -> str:
-	"""Insert one SMS Log with status Queued and a Queued row per number, commit it, return its name.
-
-	Nothing has been sent yet, so a failure here reaches the caller.
-	"""
-	region = site_region()
-	outcomes = [Outcome(number, False) for number in numbers]
-	fields = {**log_fields, "status": QUEUED}
-	for attempt in range(1, WRITE_ATTEMPTS + 1):
-		try:
-			with separate_connection():
-				return _insert(message, outcomes, sender_name, sent_at, fields, region, row_status=QUEUED)
+				return _insert(message, numbers, sender_name, status, log_fields or {}, notes or [], region)
 		except Exception as e:
 			if attempt == WRITE_ATTEMPTS or not _is_transient(e):
 				raise
+
+
+def finish_log(log: StartedLog, outcomes: list[Outcome]):
+	"""Record what the gateway answered for each row, and the log's counts and status, in one commit.
+
+	A failure here is reported (Error Log and the app's log file) but not raised: the SMS are gone,
+	and the log, still Sending, is completed by `recovery` with those rows marked unconfirmed.
+	"""
+	for attempt in range(1, WRITE_ATTEMPTS + 1):
+		try:
+			with separate_connection():
+				return _update(log, outcomes)
+		except Exception as e:
+			if attempt < WRITE_ATTEMPTS and _is_transient(e):
+				continue
+			frappe.logger("sms_log_app").exception(
+				"SMS Log %s could not be completed: outcomes=%r", log.name, outcomes
+			)
+			frappe.log_error(title=f"SMS Log {log.name} could not be completed")
+			return
 
 
 def _is_transient(e: Exception) -> bool:
@@ -144,30 +159,19 @@ def _is_transient(e: Exception) -> bool:
 	)
 
 
-def _report_lost(message, outcomes, sender_name, sent_at):
-	frappe.logger("sms_log_app").exception(
-		"SMS Log could not be written: sent_at=%s sender=%s message=%r outcomes=%r",
-		sent_at,
-		sender_name,
-		message,
-		outcomes,
-	)
-	frappe.log_error(title="SMS Log could not be written")
-
-
-def _insert(message, outcomes, sender_name, sent_at, log_fields, region, row_status=None) -> str:
-	requested = [o.number for o in outcomes]
-	sent_to = [o.number for o in outcomes if o.accepted]
+def _insert(message, numbers, sender_name, status, log_fields, notes, region) -> StartedLog:
 	log = frappe.get_doc(
 		{
 			"doctype": "SMS Log",
 			"sender_name": sender_name,
-			"sent_at": sent_at,
+			"sent_at": now_datetime(),
 			"message": message,
-			"noofrequested_sms": len(requested),
-			"requested_numbers": "\n".join(requested),
-			"noofsent_sms": len(sent_to),
-			"sent_to": "\n".join(sent_to),
+			"noofrequested_sms": len(numbers),
+			"requested_numbers": "\n".join(numbers),
+			"noofsent_sms": 0,
+			"sent_to": "",
+			"status": status,
+			"send_notes": "\n".join(notes) or None,
 			**log_fields,
 		}
 	)
@@ -177,36 +181,111 @@ def _insert(message, outcomes, sender_name, sent_at, log_fields, region, row_sta
 	log.creation = log.modified = now()
 	log.db_insert()
 
+	rows = [
+		recipient_row(log, idx, number, to_e164(number, region), status)
+		for idx, number in enumerate(numbers, start=1)
+	]
 	# One multi-row INSERT instead of one per recipient: a bulk send can have thousands.
-	stamp = (log.owner, log.owner, log.creation, log.creation)
+	insert_rows("SMS Log Recipient", RECIPIENT_FIELDS, [tuple(row.values()) for row in rows])
+	daily_totals.add(log)
+	_tell_lists(log)
+	return StartedLog(
+		name=log.name,
+		counted={field: log.get(field) for field in daily_totals.COUNTED_FIELDS},
+		rows=rows,
+		stock_sent_count=log.meta.has_field("no_of_sent_sms"),
+	)
+
+
+def recipient_row(
+	log, idx: int, number: str, normalized_number: str | None, status: str, error: str | None = None
+) -> dict:
+	"""A recipient row of `log` (with its name, owner and creation) with RECIPIENT_FIELDS, in order."""
+	return {
+		"name": frappe.generate_hash(length=10),
+		"parent": log.name,
+		"parenttype": "SMS Log",
+		"parentfield": "recipients",
+		"idx": idx,
+		"owner": log.owner,
+		"modified_by": log.owner,
+		"creation": log.creation,
+		"modified": log.creation,
+		"number": number,
+		"normalized_number": normalized_number,
+		"status": status,
+		"http_status": 0,
+		"error": error,
+		"gateway_response": None,
+		"message_id": None,
+	}
+
+
+def _update(log: StartedLog, outcomes: list[Outcome]):
+	modified = now()
+	rows = [
+		{
+			**row,
+			"modified": modified,
+			"status": recipient_status(o.accepted, o.unconfirmed),
+			"http_status": o.http_status or 0,
+			"error": o.error,
+			"gateway_response": o.response,
+			"message_id": o.message_id,
+		}
+		for row, o in zip(log.rows, outcomes, strict=True)
+	]
+	# every row in one statement: each is there already, so each "duplicate" takes the new values
 	insert_rows(
 		"SMS Log Recipient",
 		RECIPIENT_FIELDS,
-		[
-			(
-				frappe.generate_hash(length=10),
-				log.name,
-				"SMS Log",
-				"recipients",
-				idx,
-				*stamp,
-				o.number,
-				to_e164(o.number, region),
-				row_status or (SENT if o.accepted else FAILED),
-				o.http_status or 0,
-				o.error,
-				o.response,
-				o.message_id,
-			)
-			for idx, o in enumerate(outcomes, start=1)
-		],
+		[tuple(row.values()) for row in rows],
+		on_duplicate=OUTCOME_FIELDS,
 	)
-	daily_totals.add(log)
+	sent_to = [o.number for o in outcomes if o.accepted]
+	unconfirmed = sum(o.unconfirmed and not o.accepted for o in outcomes)
+	values = {
+		"status": log_status(len(outcomes), len(sent_to), unconfirmed),
+		"noofsent_sms": len(sent_to),
+		"sent_to": "\n".join(sent_to),
+		"modified": modified,
+	}
+	if log.stock_sent_count:  # the owner's count where ERPNext or Frappe owns SMS Log
+		values["no_of_sent_sms"] = len(sent_to)
+	table = frappe.qb.DocType("SMS Log")
+	query = frappe.qb.update(table).where(table.name == log.name)
+	for fieldname, value in values.items():
+		query = query.set(table[fieldname], value)
+	query.run()
+	daily_totals.move(log.counted, {**log.counted, **values})
+	_tell_lists(frappe._dict(name=log.name, owner=frappe.session.user))
+
+
+def outcome_fields(log_name: str) -> dict:
+	"""A log's counts and status from its recipient rows, once none is Queued or Sending any more;
+	delivery reports that came meanwhile count in the status."""
+	rows = frappe.get_all(
+		"SMS Log Recipient",
+		filters={"parenttype": "SMS Log", "parent": log_name},
+		fields=["number", "status", "delivery_status"],
+		order_by="idx asc",
+	)
+	sent_to = [row.number for row in rows if row.status == SENT]
+	values = {
+		"status": status_of_rows([(row.status, row.delivery_status) for row in rows]),
+		"noofsent_sms": len(sent_to),
+		"sent_to": "\n".join(sent_to),
+	}
+	if frappe.get_meta("SMS Log").has_field("no_of_sent_sms"):  # the owner's, ERPNext's or Frappe's
+		values["no_of_sent_sms"] = len(sent_to)
+	return values
+
+
+def _tell_lists(log):
 	# open list views refresh once the log is committed (a new log has no open form: no doc_update)
 	frappe.publish_realtime(
 		"list_update", {"doctype": "SMS Log", "name": log.name, "user": log.owner}, after_commit=True
 	)
-	return log.name
 
 
 def new_name(log) -> str:
@@ -230,18 +309,23 @@ def next_in_series(prefix: str, digits: int) -> str:
 	return f"{frappe.db.sql('select last_insert_id()')[0][0]:0{digits}d}"
 
 
-def insert_rows(doctype: str, fields: tuple[str, ...], rows: list[tuple], chunk_size=5_000):
-	"""Multi-row INSERTs of `rows`, the values passed as query parameters.
+def insert_rows(doctype: str, fields: tuple[str, ...], rows: list[tuple], chunk_size=5_000, on_duplicate=()):
+	"""Multi-row INSERTs of `rows`, the values passed as query parameters; a row whose name exists
+	already takes the new values of the `on_duplicate` fields instead.
 
 	`frappe.db.bulk_insert` builds the same statement through pypika, which spends about 250 ms
 	rendering 1,000 recipient rows; the driver's own escaping takes a fifth of that.
 	"""
 	columns = ", ".join(f"`{field}`" for field in fields)
 	row_placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+	update = ", ".join(f"`{field}` = values(`{field}`)" for field in on_duplicate)
+	suffix = f" on duplicate key update {update}" if update else ""
 	for start in range(0, len(rows), chunk_size):
 		chunk = rows[start : start + chunk_size]
 		frappe.db.sql(
-			f"insert into `tab{doctype}` ({columns}) values " + ", ".join([row_placeholders] * len(chunk)),
+			f"insert into `tab{doctype}` ({columns}) values "
+			+ ", ".join([row_placeholders] * len(chunk))
+			+ suffix,
 			[value for row in chunk for value in row],
 		)
 

@@ -5,11 +5,12 @@ from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_days, flt, today
 
 from sms_log_app.record_access import has_unrestricted_read
-from sms_log_app.status import FAILED, PARTIALLY_DELIVERED, PARTIALLY_SENT, UNDELIVERED
+from sms_log_app.status import FAILED, PARTIALLY_DELIVERED, PARTIALLY_SENT, UNCONFIRMED, UNDELIVERED
 
 DELIVERY_RATE_DAYS = 30
-# the statuses of logs with a recipient the gateway did not accept (or, later, that was not delivered)
-NOT_ALL_SENT = (FAILED, PARTIALLY_SENT, PARTIALLY_DELIVERED, UNDELIVERED)
+# the statuses of logs with a recipient the gateway did not accept or may not have got (or, later,
+# that was not delivered)
+NOT_ALL_SENT = (FAILED, PARTIALLY_SENT, PARTIALLY_DELIVERED, UNDELIVERED, UNCONFIRMED)
 
 
 @frappe.whitelist()

@@ -4,17 +4,18 @@ import frappe
 from frappe import _
 from frappe.utils import get_fullname
 
-from sms_log_app import capture
-from sms_log_app.status import DELIVERED, FAILED, FINAL_DELIVERY, PENDING, SENT
+from sms_log_app import capture, sending
+from sms_log_app.status import DELIVERED, FAILED, FINAL_DELIVERY, PENDING, SENT, UNCONFIRMED
 
 NOT_DELIVERED = tuple(status for status in FINAL_DELIVERY if status != DELIVERED)
 
 
 @frappe.whitelist(methods=["POST"])
-def resend(name: str) -> str:
+def resend(name: str, include_unconfirmed: bool = False) -> str:
 	"""Send the message of log `name` again to its failed and undelivered recipients; return the new
 	log's name. A number that got the message, or may still get it, in this log or in an earlier
-	resend of the same message, is left out."""
+	resend of the same message, is left out; so are the Unconfirmed ones (their SMS may have gone
+	out), unless `include_unconfirmed`: the person resending accepts they may get it twice."""
 	frappe.only_for("System Manager")
 	log = frappe.get_doc("SMS Log", name)
 	log.check_permission("read")
@@ -38,15 +39,18 @@ def resend(name: str) -> str:
 	for row in rows:
 		if row.parent != log.name or _identity(row) in reached or _identity(row) in seen:
 			continue
-		if row.status == FAILED or row.delivery_status in NOT_DELIVERED:
+		unconfirmed = row.status == UNCONFIRMED and frappe.utils.sbool(include_unconfirmed)
+		if row.status == FAILED or unconfirmed or row.delivery_status in NOT_DELIVERED:
 			numbers.append(row.number)
 			seen.add(_identity(row))
 	if not numbers:
 		frappe.throw(
 			_("Every recipient of this SMS got it or may still get it: there is nobody to resend to.")
+			if not include_unconfirmed
+			else _("Every recipient of this SMS got it: there is nobody to resend to.")
 		)
 
-	return capture.send_and_log(
+	return sending.send_and_log(
 		numbers,
 		log.message,
 		sender_name=get_fullname(),

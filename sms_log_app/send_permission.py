@@ -57,7 +57,7 @@ return {0, 0}
 """
 
 
-# The sender names the app gives SMS it sends itself (capture.OTP_SENDER, capture.default_sender_name)
+# The sender names the app gives SMS it sends itself (capture.OTP_SENDER, sending.default_sender_name)
 APP_SENDER_NAMES = ("Scheduler", "Background Job", "Two-Factor Authentication")
 
 

@@ -2,12 +2,16 @@
 
 # A log, and a recipient, waiting for the background job (bulk_send)
 QUEUED = "Queued"
-# A recipient whose request is going out
+# A log whose requests are going out, and a recipient claimed for its request: both are committed
+# before the request, so a process that dies in the middle leaves them behind (see `recovery`)
 SENDING = "Sending"
 # A log, after the send
 SENT = "Sent"
 PARTIALLY_SENT = "Partially Sent"
 FAILED = "Failed"
+# A recipient whose request may or may not have reached the gateway (no answer, or its sender died),
+# and a log with such recipients and none known to be sent: never resent without the user's say
+UNCONFIRMED = "Unconfirmed"
 # A log, once delivery reports arrive
 DELIVERED = "Delivered"
 PARTIALLY_DELIVERED = "Partially Delivered"
@@ -21,11 +25,21 @@ UNKNOWN = "Unknown"
 FINAL_DELIVERY = (DELIVERED, UNDELIVERED, EXPIRED, REJECTED, FAILED)
 
 
-def log_status(requested: int, sent: int) -> str:
-	"""The status of a send from how many recipients were requested and how many the gateway accepted."""
+def log_status(requested: int, sent: int, unconfirmed: int = 0) -> str:
+	"""The status of a send from how many recipients were requested, how many the gateway accepted and
+	how many may or may not have reached it. Failed only when nothing can have gone out."""
 	if requested and sent >= requested:
 		return SENT
-	return PARTIALLY_SENT if sent else FAILED
+	if sent:
+		return PARTIALLY_SENT
+	return UNCONFIRMED if unconfirmed else FAILED
+
+
+def recipient_status(accepted: bool, unconfirmed: bool = False) -> str:
+	"""A recipient's status from what the gateway answered to its request."""
+	if accepted:
+		return SENT
+	return UNCONFIRMED if unconfirmed else FAILED
 
 
 def next_delivery_status(current: str | None, reported: str) -> str | None:
@@ -52,3 +66,11 @@ def rolled_up_status(send_status: str, deliveries: list[str | None]) -> str:
 	if sent and all(d in FINAL_DELIVERY for d in sent):
 		return UNDELIVERED
 	return send_status
+
+
+def status_of_rows(rows: list[tuple[str, str | None]]) -> str:
+	"""A finished send's status from each recipient's (status, delivery status)."""
+	sent = sum(status == SENT for status, _ in rows)
+	unconfirmed = sum(status == UNCONFIRMED for status, _ in rows)
+	deliveries = [delivery or (PENDING if status == SENT else None) for status, delivery in rows]
+	return rolled_up_status(log_status(len(rows), sent, unconfirmed), deliveries)

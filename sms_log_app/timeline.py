@@ -21,7 +21,7 @@ from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
 from sms_log_app.phone_search import newest_logs
 from sms_log_app.record_access import has_unrestricted_read
-from sms_log_app.status import DELIVERED, FINAL_DELIVERY, SENT
+from sms_log_app.status import DELIVERED, FINAL_DELIVERY, QUEUED, SENDING, SENT, UNCONFIRMED
 
 SHOWN = 20  # the newest logs shown; a link to the SMS Log list leads to the rest
 EXCERPT_LENGTH = 100
@@ -38,7 +38,14 @@ PERSON_NUMBER_FIELDS = {
 # The Contact whose numbers count as the party's own.
 PRIMARY_CONTACT_FIELD = {"Customer": "customer_primary_contact", "Supplier": "supplier_primary_contact"}
 
-OUTCOME_COLORS = {SENT: "blue", DELIVERED: "green"}  # any other outcome is a failure: red
+# any other outcome is a failure: red
+OUTCOME_COLORS = {
+	SENT: "blue",
+	DELIVERED: "green",
+	QUEUED: "gray",
+	SENDING: "light-blue",
+	UNCONFIRMED: "purple",
+}
 
 
 def timeline_entries(doctype: str, docname: str) -> list[dict]:

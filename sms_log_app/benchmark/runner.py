@@ -16,10 +16,12 @@ def run(logs: int = 200_000, runs: int = 20, keep: bool = False):
 	bench --site <site> execute sms_log_app.benchmark.run --kwargs '{"logs": 200000}'
 	"""
 	figures = []
-	with measure.local_gateway():
+	with measure.local_gateway() as gateway:
 		figures += measure.log_write(runs=runs * 3)
-		figures += measure.capture_overhead(1, runs=runs * 2)
-		figures += measure.capture_overhead(100, runs=max(runs // 2, 3))
+		figures += measure.capture_overhead(1, runs=runs * 2, gateway=gateway)
+		figures += measure.capture_overhead(100, runs=max(runs // 2, 3), gateway=gateway)
+		figures += measure.capture_overhead(1, runs=runs * 2, gateway=gateway, delay=0.05)
+		figures += measure.capture_overhead(10, runs=runs, gateway=gateway, delay=0.05)
 		figures += measure.bulk_log_write(1000, runs=5)
 		figures += measure.queued_send_throughput(10_000)
 

@@ -17,7 +17,7 @@ from frappe.utils import today
 from sms_log_app import daily_totals
 from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows
 from sms_log_app.segments import count_segments
-from sms_log_app.status import FAILED, PARTIALLY_SENT, SENT
+from sms_log_app.status import FAILED, SENT, log_status
 
 SENDER_PREFIX = "Benchmark - "
 FIRST_COUNTER = 50001
@@ -217,7 +217,7 @@ def _log(rng: random.Random, phones: PhoneBook, name: str, created: datetime):
 		rows.append(("Administrator", "Administrator", created, created, typed, normalized, *row))
 
 	sent = sum(accepted)
-	status = SENT if sent == size else (PARTIALLY_SENT if sent else FAILED)
+	status = log_status(size, sent)
 	log = (
 		name,
 		"Administrator",

@@ -45,10 +45,11 @@ class TestBenchmark(FrappeTestCase):
 
 	def test_measurements_run_and_print(self):
 		seeded = seed.seed(logs=300, days=30)
-		with measure.local_gateway():
+		with measure.local_gateway() as gateway:
 			figures = (
 				measure.log_write(runs=1)
-				+ measure.capture_overhead(1, runs=1)
+				+ measure.capture_overhead(1, runs=1, gateway=gateway)
+				+ measure.capture_overhead(2, runs=1, gateway=gateway, delay=0.05)
 				+ measure.bulk_log_write(10, runs=1)
 			)
 		figures += measure.lookup_by_number(seeded["busiest_number"], runs=2, like_runs=1)
@@ -60,9 +61,10 @@ class TestBenchmark(FrappeTestCase):
 			if isinstance(figure, measure.Figure):
 				self.assertTrue(figure.samples, figure.label)
 		table = runner.table(figures)
-		self.assertIn("| log write / stock create_sms_log", table)
-		self.assertIn("| log write / floor", table)
-		self.assertIn("| capture overhead, 1 recipient", table)
+		self.assertIn("| write-ahead log / stock create_sms_log", table)
+		self.assertIn("| write-ahead log / floor", table)
+		self.assertIn("| capture overhead, 1 recipient, an instant stub", table)
+		self.assertIn("| capture overhead, 2 recipients, a stub answering in 50 ms", table)
 		self.assertIn("| lookup speed-up", table)
 		self.assertIn("| delivery summary, 30 days", table)
 		self.assertIn("| delivery summary, 365 days", table)

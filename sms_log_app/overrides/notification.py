@@ -1,6 +1,6 @@
 from frappe.email.doctype.notification.notification import Notification
 
-from sms_log_app.capture import reference
+from sms_log_app.references import reference
 
 
 class SMSLoggedNotification(Notification):

@@ -1,7 +1,9 @@
 """A real HTTP SMS gateway on 127.0.0.1, for the integration tests and the benchmark.
 
 It answers each request by the receiver number it carries (query string, form or JSON body):
-`behaviours` maps a number to one of BEHAVIOURS, and every other number is accepted.
+`behaviours` maps a number to one of BEHAVIOURS, and every other number is accepted. Every answer
+waits `delay` seconds first, as real gateways take 50 to 300 ms; `on_request(number)`, when set, is
+called as each request arrives, before it is answered.
 """
 
 import json
@@ -22,6 +24,8 @@ class GatewayStub:
 		self.receiver_parameter = receiver_parameter
 		self.hang_seconds = hang_seconds
 		self.behaviours: dict[str, str] = {}
+		self.delay = 0.0
+		self.on_request = None
 		self.requests: list[dict] = []
 		self._lock = threading.Lock()
 		self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
@@ -115,6 +119,10 @@ def _handler_for(stub: GatewayStub):
 			)
 
 			number = params.get(stub.receiver_parameter)
+			if stub.on_request:
+				stub.on_request(number)
+			if stub.delay:
+				time.sleep(stub.delay)
 			behaviour = stub.behaviours.get(number, "accept")
 			if behaviour == "hang":
 				time.sleep(stub.hang_seconds)

@@ -5,7 +5,7 @@ Run on a throwaway site:
 
     bench --site <site> execute sms_log_app.tests.seed_logs.seed
 
-Every log goes through the real capture (`capture.send_and_log`) to a gateway stub on 127.0.0.1 that
+Every log goes through the real capture (`sending.send_and_log`) to a gateway stub on 127.0.0.1 that
 rejects some numbers, and is then dated back over the last 30 days. Running it again replaces the
 logs of the previous run (those of the senders below) instead of adding to them.
 """
@@ -17,7 +17,8 @@ from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils import add_to_date, getdate, now_datetime
 from frappe.utils.password import update_password
 
-from sms_log_app import capture, daily_totals
+from sms_log_app import daily_totals, sending
+from sms_log_app.references import reference
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	committed_sms_settings,
@@ -69,7 +70,7 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	)
 	set_site_country()
 	make_users()
-	references = make_references()
+	documents = make_references()
 	timeline_todo = make_timeline_documents()
 	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER)))
 	frappe.db.commit()
@@ -80,17 +81,17 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 			# about a fifth of them today, the rest spread over the earlier days
 			age = 0 if i % 5 == 0 else rng.randrange(days)
 			sent_at = add_to_date(now_datetime(), days=-age, minutes=-rng.randrange(600) if age else -i)
-			send(rng, references, sent_at, searched=i % 12 == 0)
+			send(rng, documents, sent_at, searched=i % 12 == 0)
 		# the newest log carries HTML and script everywhere a user can put it
-		with capture.reference("ToDo", timeline_todo):
-			name = capture.send_and_log(
+		with reference("ToDo", timeline_todo):
+			name = sending.send_and_log(
 				[HOSTILE_NUMBER, SEARCHED_NUMBER], HOSTILE_MESSAGE, sender_name=HOSTILE_SENDER
 			)
 		backdate(name, now_datetime())
 	frappe.db.commit()
 
 
-def send(rng: random.Random, references: list[tuple[str, str]], sent_at, searched: bool):
+def send(rng: random.Random, documents: list[tuple[str, str]], sent_at, searched: bool):
 	numbers = rng.sample(GOOD_NUMBERS, rng.choice((1, 1, 1, 2, 3)))
 	if searched:
 		numbers.append(rng.choice(SEARCHED_FORMS))
@@ -105,10 +106,10 @@ def send(rng: random.Random, references: list[tuple[str, str]], sent_at, searche
 	)
 	sender = rng.choice(SENDERS)
 	if rng.random() < 0.6:
-		with capture.reference(*rng.choice(references)):
-			name = capture.send_and_log(numbers, message, sender_name=sender)
+		with reference(*rng.choice(documents)):
+			name = sending.send_and_log(numbers, message, sender_name=sender)
 	else:
-		name = capture.send_and_log(numbers, message, sender_name=sender)
+		name = sending.send_and_log(numbers, message, sender_name=sender)
 	backdate(name, sent_at)
 
 

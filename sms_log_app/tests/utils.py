@@ -9,6 +9,7 @@ import sys
 import time
 
 import frappe
+import pymysql
 import requests
 from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils.password import update_password
@@ -125,8 +126,8 @@ def bench_command(*args: str) -> list[str]:
 class SiteClient:
 	"""Real HTTP requests to the served site."""
 
-	def __init__(self, url: str, site: str):
-		self.url, self.site = url, site
+	def __init__(self, url: str, site: str, server: subprocess.Popen | None = None):
+		self.url, self.site, self.server = url, site, server
 
 	def request(self, method: str, path: str, headers=None, **kwargs) -> requests.Response:
 		headers = {"Host": self.site, **(headers or {})}
@@ -139,7 +140,6 @@ def served_site(workers=2, site=None, fresh=False):
 	loopback port. `fresh`: wait only for the port, so that the caller's first request is the first
 	one a worker serves."""
 	port = free_port()
-	client = SiteClient(f"http://127.0.0.1:{port}", site or frappe.local.site)
 	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 	server = subprocess.Popen(
 		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-t", "120", "frappe.app:application"],
@@ -147,6 +147,7 @@ def served_site(workers=2, site=None, fresh=False):
 		stdout=subprocess.DEVNULL,
 		stderr=subprocess.DEVNULL,
 	)
+	client = SiteClient(f"http://127.0.0.1:{port}", site or frappe.local.site, server)
 	try:
 		deadline = time.monotonic() + 60
 		while True:
@@ -165,6 +166,35 @@ def served_site(workers=2, site=None, fresh=False):
 	finally:
 		server.terminate()
 		server.wait(timeout=30)
+
+
+class WriteAheadAudit:
+	"""Set as a gateway stub's `on_request`: checks, as each request arrives, on a MariaDB connection of
+	its own (so it sees committed rows only), that a recipient row for its number is there already,
+	Sending. `violations` lists the numbers that reached the gateway before their log."""
+
+	def __init__(self):
+		conf = frappe.conf
+		self.connect = dict(
+			host=conf.db_host or "127.0.0.1",
+			port=int(conf.db_port or 3306),
+			user=conf.get("db_user") or conf.db_name,
+			password=conf.db_password,
+			database=conf.db_name,
+			autocommit=True,
+		)
+		self.checked, self.violations = [], []
+
+	def __call__(self, number: str):
+		with pymysql.connect(**self.connect) as connection, connection.cursor() as cursor:
+			cursor.execute(
+				"select count(*) from `tabSMS Log Recipient` where number = %s and status = 'Sending'",
+				(number,),
+			)
+			(found,) = cursor.fetchone()
+		self.checked.append(number)
+		if not found:
+			self.violations.append(number)
 
 
 def run_jobs(*jobs, queue="short"):

@@ -1,7 +1,17 @@
 import unittest
 
 from sms_log_app.masking import mask_codes
-from sms_log_app.status import FAILED, PARTIALLY_SENT, SENT, log_status
+from sms_log_app.status import (
+	DELIVERED,
+	FAILED,
+	PARTIALLY_DELIVERED,
+	PARTIALLY_SENT,
+	SENT,
+	UNCONFIRMED,
+	log_status,
+	recipient_status,
+	status_of_rows,
+)
 
 
 class TestLogStatus(unittest.TestCase):
@@ -10,6 +20,22 @@ class TestLogStatus(unittest.TestCase):
 		self.assertEqual(log_status(3, 2), PARTIALLY_SENT)
 		self.assertEqual(log_status(3, 0), FAILED)
 		self.assertEqual(log_status(0, 0), FAILED)
+
+	def test_failed_only_when_nothing_can_have_gone_out(self):
+		self.assertEqual(log_status(3, 0, unconfirmed=1), UNCONFIRMED)
+		self.assertEqual(log_status(3, 1, unconfirmed=1), PARTIALLY_SENT)
+
+	def test_recipient_status(self):
+		self.assertEqual(recipient_status(True), SENT)
+		self.assertEqual(recipient_status(False), FAILED)
+		self.assertEqual(recipient_status(False, unconfirmed=True), UNCONFIRMED)
+
+	def test_status_of_rows_counts_reports_that_came_while_sending(self):
+		self.assertEqual(
+			status_of_rows([(SENT, DELIVERED), (SENT, None), (FAILED, None)]), PARTIALLY_DELIVERED
+		)
+		self.assertEqual(status_of_rows([(UNCONFIRMED, None), (FAILED, None)]), UNCONFIRMED)
+		self.assertEqual(status_of_rows([(SENT, None), (SENT, None)]), SENT)
 
 
 class TestMaskCodes(unittest.TestCase):

@@ -13,9 +13,15 @@ frappe.ui.form.on("SMS Log", {
 		);
 		frm.set_intro(
 			summary(frm.doc),
-			{ Sent: "blue", Delivered: "green", Failed: "red", Undelivered: "red" }[
-				frm.doc.status
-			] || "orange"
+			{
+				Sent: "blue",
+				Delivered: "green",
+				Failed: "red",
+				Undelivered: "red",
+				Queued: "blue",
+				Sending: "blue",
+				Unconfirmed: "orange",
+			}[frm.doc.status] || "orange"
 		);
 		if (frm.doc.reference_doctype && frm.doc.reference_name) {
 			frm.add_custom_button(__("Open {0}", [__(frm.doc.reference_doctype)]), () =>
@@ -34,21 +40,43 @@ function can_resend(doc) {
 	return (
 		doc.sender_name !== "Two-Factor Authentication" &&
 		(doc.recipients || []).some(
-			(row) => row.status === "Failed" || NOT_DELIVERED.includes(row.delivery_status)
+			(row) =>
+				["Failed", "Unconfirmed"].includes(row.status) ||
+				NOT_DELIVERED.includes(row.delivery_status)
 		)
 	);
 }
 
 // The server picks the recipients: failed or undelivered, and never one that got the message.
+// Unconfirmed ones (their SMS may have gone out) only when the person ticks them.
 function resend(frm) {
-	frappe.confirm(
-		__(
-			"Send this message again to the recipients that did not get it? Numbers that got it, or may still get it, are left out."
-		),
-		() =>
-			frappe
-				.xcall("sms_log_app.resend.resend", { name: frm.doc.name })
-				.then((name) => frappe.set_route("Form", "SMS Log", name))
+	const unconfirmed = (frm.doc.recipients || []).filter((row) => row.status === "Unconfirmed");
+	const send = (include_unconfirmed) =>
+		frappe
+			.xcall("sms_log_app.resend.resend", { name: frm.doc.name, include_unconfirmed })
+			.then((name) => frappe.set_route("Form", "SMS Log", name));
+	const question = __(
+		"Send this message again to the recipients that did not get it? Numbers that got it, or may still get it, are left out."
+	);
+	if (!unconfirmed.length) {
+		frappe.confirm(question, () => send(0));
+		return;
+	}
+	frappe.prompt(
+		[
+			{ fieldtype: "HTML", options: `<p>${question}</p>` },
+			{
+				fieldname: "include_unconfirmed",
+				fieldtype: "Check",
+				label: __(
+					"Also resend to the {0} unconfirmed recipients: they may have got it already, and would get it twice",
+					[unconfirmed.length]
+				),
+			},
+		],
+		(values) => send(values.include_unconfirmed),
+		__("Resend"),
+		__("Resend")
 	);
 }
 

@@ -11,7 +11,7 @@ from frappe.utils import getdate, now_datetime
 from sms_log_app import daily_totals
 from sms_log_app.adoption import STOCK_COUNTS
 from sms_log_app.segments import count_segments
-from sms_log_app.status import QUEUED, log_status
+from sms_log_app.status import QUEUED, SENDING, log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
 
 CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
@@ -39,12 +39,21 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		requested_numbers: DF.Code | None
 		resent_from: DF.Link | None
 		segments: DF.Int
+		send_notes: DF.SmallText | None
 		sender_name: DF.Data | None
 		sent_at: DF.Datetime | None
 		sent_on: DF.Date | None
 		sent_to: DF.Code | None
 		status: DF.Literal[
-			"Sent", "Partially Sent", "Failed", "Delivered", "Partially Delivered", "Undelivered", "Queued"
+			"Sent",
+			"Partially Sent",
+			"Failed",
+			"Delivered",
+			"Partially Delivered",
+			"Undelivered",
+			"Queued",
+			"Sending",
+			"Unconfirmed",
 		]
 	# end: auto-generated types
 
@@ -61,7 +70,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		self.adopt_stock_field_names()
 		self.sent_at = self.sent_at or now_datetime()
 		self.sent_on = getdate(self.sent_at)
-		if self.status != QUEUED:  # a bulk send is completed by its job (bulk_send)
+		if self.status not in (QUEUED, SENDING):  # a send going out is completed afterwards
 			self.status = log_status(self.noofrequested_sms, self.noofsent_sms)
 		self.encoding, self.segments = count_segments(self.message or "")
 

@@ -40,6 +40,9 @@ frappe.listview_settings["SMS Log"] = {
 			Delivered: "green",
 			"Partially Delivered": "yellow",
 			Undelivered: "red",
+			Queued: "gray",
+			Sending: "light-blue",
+			Unconfirmed: "purple",
 		};
 		return [__(doc.status), colors[doc.status] || "gray", "status,=," + doc.status];
 	},

@@ -13,9 +13,9 @@ from frappe.core.doctype.sms_settings import sms_settings
 from frappe.permissions import reset_perms, setup_custom_perms
 from frappe.tests.utils import FrappeTestCase
 
-from sms_log_app.capture import reference
 from sms_log_app.delivery_reports import report_counter_key, rotate_secret
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.references import reference
 from sms_log_app.sms_log_app.doctype.sms_send_refusal.test_sms_send_refusal import two_factor_by_sms
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (

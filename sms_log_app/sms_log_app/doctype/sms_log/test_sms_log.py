@@ -16,7 +16,7 @@ from frappe.model import sync
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import getdate, now_datetime
 
-from sms_log_app import adoption, capture
+from sms_log_app import adoption, capture, send_input
 from sms_log_app.install import before_install_or_migrate
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
@@ -271,7 +271,7 @@ class TestBadInput(SMSLogTestCase):
 
 	def test_json_that_is_not_a_list_of_numbers(self):
 		for receivers in ('{"to": "0500000001"}', "not json", '[["0500000001"]]', [{"n": 1}], "[true]"):
-			with self.subTest(receivers=receivers), self.assertRaises(capture.InvalidReceiverList):
+			with self.subTest(receivers=receivers), self.assertRaises(send_input.InvalidReceiverList):
 				self.send(receivers)
 
 	def test_json_string_of_one_number(self):

@@ -8,7 +8,7 @@ import random
 import frappe
 from frappe.query_builder.functions import Sum
 
-from sms_log_app import capture, number_cards
+from sms_log_app import number_cards, sending
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.phone_search import get_list_page, logs_to_number, normalize_number
 from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
@@ -29,8 +29,8 @@ def as_plain_user(test):
 
 class TestPhoneSearch(SMSLogTestCase):
 	def test_every_way_of_typing_a_number_finds_the_same_logs(self):
-		capture.send_and_log(["0500000001"], self.message)
-		capture.send_and_log(["966500000001", N2], self.message)
+		sending.send_and_log(["0500000001"], self.message)
+		sending.send_and_log(["966500000001", N2], self.message)
 
 		for typed in ("0500000001", "+966 50 000 0001", "966500000001", "+966500000001", "00966500000001"):
 			with self.subTest(typed=typed):
@@ -54,7 +54,7 @@ class TestPhoneSearch(SMSLogTestCase):
 		number = f"+96658{random.randint(10**6, 10**7 - 1)}"  # a number of this test only
 		for i in range(7):
 			numbers = [number, number] if i == 3 else [number, N2]
-			capture.send_and_log(numbers, f"{self.message} {i}")
+			sending.send_and_log(numbers, f"{self.message} {i}")
 		frappe.db.rollback()  # see what the log connection committed
 
 		def list_query(start, page):
@@ -114,7 +114,7 @@ class TestNumberCards(SMSLogTestCase):
 	def test_today_counts_recipients_and_the_rate_is_sent_over_requested(self):
 		before = self.cards()
 		self.gateway.behaviours[N3] = "reject"
-		capture.send_and_log([N1, N2, N3], self.message)
+		sending.send_and_log([N1, N2, N3], self.message)
 		after = self.cards()
 
 		self.assertEqual(after["sent"] - before["sent"], 2)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import frappe
 from frappe.desk.form.load import getdoc
 
-from sms_log_app import capture
+from sms_log_app import references, sending
 from sms_log_app.delivery import Report
 from sms_log_app.delivery_reports import apply_report
 from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import SMSLogTestCase
@@ -77,8 +77,8 @@ class TestDocumentTimeline(TimelineTestCase):
 		hostile = f"<img src=x onerror=alert(1)> {self.message} <script>alert(2)</script>"
 		self.gateway.behaviours["+966511111111"] = "reject"
 		todo = self.todo()
-		with capture.reference("ToDo", todo.name):
-			capture.send_and_log([self.local_number, "+966511111111", "+966500000002"], hostile)
+		with references.reference("ToDo", todo.name):
+			sending.send_and_log([self.local_number, "+966511111111", "+966500000002"], hostile)
 		log = committed_logs(message=hostile)[0]
 		apply_report(
 			log.name, log.recipients[0].name, Report(None, None, "Delivered", "delivered", None, None)
@@ -190,7 +190,7 @@ class TestPermissions(TimelineTestCase):
 		self.send([self.e164])
 		as_plain_user(self)
 		contact = self.contact("Plain's contact", self.local_number)  # a user reads the contacts they own
-		with capture.reference("Contact", contact.name):
+		with references.reference("Contact", contact.name):
 			self.send([self.e164], self.message + " for the contact")
 
 		self.assertEqual(sms_entries(docinfo("Contact", contact.name).additional_timeline_content), [])

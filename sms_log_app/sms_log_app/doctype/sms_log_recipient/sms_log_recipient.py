@@ -30,7 +30,7 @@ class SMSLogRecipient(VerbatimFieldsAsText, Document):
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data
-		status: DF.Literal["Sent", "Failed", "Queued", "Sending"]
+		status: DF.Literal["Sent", "Failed", "Queued", "Sending", "Unconfirmed"]
 	# end: auto-generated types
 
 

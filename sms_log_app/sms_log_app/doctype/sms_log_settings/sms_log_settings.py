@@ -7,13 +7,19 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from sms_log_app.delivery import PRESETS
+from sms_log_app.delivery import PRESETS, pattern_problem
+
+
+class InvalidMessageIdPattern(frappe.ValidationError):
+	pass
+
 
 # Used where the settings were never saved; the same as the DocType's defaults.
 LIMITS = {
 	"gateway_timeout": 10,
 	"send_deadline": 60,
 	"max_recipients": 100_000,
+	"max_parts_per_message": 10,
 	"queue_threshold": 50,
 	"delivery_reports_per_minute": 600,
 	"hourly_recipients_per_user": 200,
@@ -42,6 +48,7 @@ class SMSLogSettings(Document):
 		hourly_notification_parts_per_address: DF.Int
 		hourly_recipients_per_system_manager: DF.Int
 		hourly_recipients_per_user: DF.Int
+		max_parts_per_message: DF.Int
 		max_recipients: DF.Int
 		messages_per_second: DF.Float
 		message_id_pattern: DF.Data | None
@@ -62,7 +69,17 @@ class SMSLogSettings(Document):
 		for fieldname in LIMITS:
 			if not self.get(fieldname) or self.get(fieldname) <= 0:
 				frappe.throw(_("{0} must be greater than zero.").format(_(self.meta.get_label(fieldname))))
+		self.validate_message_id_pattern()
 		self.validate_trusted_proxies()
+
+	def validate_message_id_pattern(self):
+		"""A pattern that cannot be read would fail on every answer: refuse it here instead."""
+		if problem := pattern_problem(self.message_id_source, self.message_id_pattern):
+			frappe.throw(
+				_("Message ID Pattern: {0}").format(problem),
+				InvalidMessageIdPattern,
+				title=_("Invalid pattern"),
+			)
 
 	def validate_trusted_proxies(self):
 		for line in (self.trusted_proxies or "").splitlines():

@@ -16,7 +16,17 @@ from frappe import _
 from frappe.utils import add_days, formatdate, getdate, today
 
 from sms_log_app.record_access import has_unrestricted_read
-from sms_log_app.status import DELIVERED, FAILED, PARTIALLY_DELIVERED, PARTIALLY_SENT, SENT, UNDELIVERED
+from sms_log_app.status import (
+	DELIVERED,
+	FAILED,
+	PARTIALLY_DELIVERED,
+	PARTIALLY_SENT,
+	QUEUED,
+	SENDING,
+	SENT,
+	UNCONFIRMED,
+	UNDELIVERED,
+)
 
 DEFAULT_DAYS = 30
 # ASCII record and unit separators between a day's rows and their values (get_data)
@@ -29,6 +39,9 @@ STATUS_COLORS = {
 	PARTIALLY_SENT: "#ecad4b",
 	UNDELIVERED: "#b52a2a",
 	FAILED: "#e24c4c",
+	UNCONFIRMED: "#9b59b6",
+	SENDING: "#7cd6fd",
+	QUEUED: "#98a1a9",
 }
 
 

@@ -6,11 +6,12 @@ from unittest.mock import patch
 import frappe
 from frappe.utils import add_days, getdate, now_datetime, today
 
-from sms_log_app import bulk_send, capture
+from sms_log_app import bulk_send, sending
 from sms_log_app.daily_totals import rebuild
 from sms_log_app.delivery import Report
 from sms_log_app.delivery_reports import apply_report
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
 from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log import N1, N2, N3, SMSLogTestCase
 from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
@@ -35,7 +36,7 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 			([N3], self.message),  # Failed
 			([N2], self.message),  # Sent
 		):
-			capture.send_and_log(numbers, message, sender_name=self.sender)
+			sending.send_and_log(numbers, message, sender_name=self.sender)
 
 	def run_report(self, **filters):
 		# the logs were committed on another connection: read them on a fresh one
@@ -134,12 +135,12 @@ class TestDailyTotals(SMSLogTestCase):
 
 	def test_sends_bulk_sends_delivery_reports_inserts_and_clearing_keep_them_exact(self):
 		for numbers in ([N1, N2], [N1, N3], [N3], [N2]):
-			capture.send_and_log(numbers, f"{LONG_MESSAGE} {self.message}", sender_name=self.sender)
+			sending.send_and_log(numbers, f"{LONG_MESSAGE} {self.message}", sender_name=self.sender)
 		self.assert_totals_match_the_logs()
 
 		# a queued send moves from Queued to its outcome when its job completes it
 		with patch.object(bulk_send, "enqueue", lambda log_name: None):
-			queued = bulk_send.queue_send([N1, N2, N3], self.message, self.sender, {})
+			queued = bulk_send.queue_send(Send([N1, N2, N3], self.message, self.sender), {})
 		self.assertIn("Queued", [row[2] for row in self.assert_totals_match_the_logs()])
 		bulk_send.send_queued(queued)
 		self.assertNotIn("Queued", [row[2] for row in self.assert_totals_match_the_logs()])

@@ -1,0 +1,130 @@
+"""Send SMS and log them, the log always first: no request reaches the gateway before its log and a
+row for its number are committed (`log_writer.start_log`); the outcomes follow in one more commit.
+
+Every send but OTPs and raw `send_request` calls comes through `send_and_log`, so this is also where
+a send that a user starts over HTTP is refused when the user may not make it (`send_permission`),
+and where a send too big to make inside a request is handed to a background job (`bulk_send`).
+"""
+
+import dataclasses
+
+import frappe
+from frappe import _
+
+from sms_log_app import bulk_send, log_writer, references, send_notices, send_permission
+from sms_log_app.gateway import GatewayConfig, Outcome, deliver
+from sms_log_app.gateway_settings import gateway_config, with_message_ids
+from sms_log_app.masking import mask_codes
+from sms_log_app.recovery import Attempts
+from sms_log_app.send_input import Send, check_send
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
+
+SCHEDULED_JOB = "frappe.core.doctype.scheduled_job_type.scheduled_job_type.run_scheduled_job"
+
+
+class TooManyRecipients(frappe.ValidationError):
+	pass
+
+
+def send_and_log(
+	numbers: list[str],
+	message: str,
+	sender_name: str | None = None,
+	success_msg=False,
+	log_fields: dict | None = None,
+) -> str | None:
+	"""Send `message` to each number through the gateway in SMS Settings and record one SMS Log,
+	with `log_fields` (such as resent_from) set on it; return the log's name (None when a Notification
+	fired by the public passed its cap: nothing was sent)."""
+	settings = get_settings()
+	user_send = send_permission.is_http_send(notification=references.notification())
+	if user_send:
+		send_permission.check_sender(len(numbers))
+	send = checked(numbers, message, sender_name)
+	if len(send.numbers) > settings.max_recipients:
+		frappe.throw(
+			_("A send can queue at most {0} recipients; this one has {1}. Split the list.").format(
+				settings.max_recipients, len(send.numbers)
+			),
+			TooManyRecipients,
+		)
+	if user_send:
+		send_permission.take_parts(len(send.numbers), send.message)
+	elif references.notification():
+		if not send_permission.take_notification_parts(len(send.numbers), send.message):
+			return None  # refused and recorded; the document that fired it is saved all the same
+	log_fields = {**references.current(), **(log_fields or {})}
+	if len(send.numbers) > settings.queue_threshold:
+		log_name = bulk_send.queue_send(send, log_fields)
+		if success_msg:
+			send_notices.show_queued(len(send.numbers), log_name)
+		return log_name
+	config = gateway_config(settings.gateway_timeout)
+	log_name, outcomes = send_logged(config, send, log_fields=log_fields, deadline=settings.send_deadline)
+	if success_msg:
+		send_notices.show_summary(outcomes, log_name)
+	return log_name
+
+
+def checked(numbers: list[str], message: str, sender_name: str | None) -> Send:
+	"""The send as it will go out and be recorded, or a clear refusal (`send_input`)."""
+	return check_send(
+		numbers,
+		message,
+		sender_name or default_sender_name(),
+		max_parts=get_settings().max_parts_per_message,
+		region=log_writer.site_region(),
+	)
+
+
+def send_logged(
+	config: GatewayConfig,
+	send: Send,
+	*,
+	log_fields: dict | None = None,
+	deadline: float | None = None,
+	mask: bool = False,
+) -> tuple[str, list[Outcome]]:
+	"""Write the log, send, record the outcomes; return the log's name and the outcomes. `log_fields`
+	are further SMS Log fields (the reference, resent_from). With `mask`, one-time codes are kept out
+	of the log (the message and the gateway's answers)."""
+	log = log_writer.start_log(
+		message=mask_codes(send.message) if mask else send.message,
+		numbers=send.numbers,
+		sender_name=send.sender_name,
+		log_fields=log_fields,
+		notes=send.notes,
+	)
+	# with one number, a dead send's row is unconfirmed anyway: no need to note how far it got
+	attempts = Attempts(log.name) if len(send.numbers) > 1 else None
+	outcomes = with_message_ids(
+		deliver(
+			config,
+			send.numbers,
+			send.message,
+			deadline=deadline,
+			before_request=attempts and attempts.note,
+		)
+	)
+	log_writer.finish_log(log, [_masked(o) for o in outcomes] if mask else outcomes)
+	if attempts:
+		attempts.clear()
+	return log.name, outcomes
+
+
+def _masked(outcome: Outcome) -> Outcome:
+	"""The outcome with codes masked in what the gateway answered (some gateways echo the text)."""
+	return dataclasses.replace(
+		outcome,
+		error=mask_codes(outcome.error) if outcome.error else None,
+		response=mask_codes(outcome.response) if outcome.response else None,
+	)
+
+
+def default_sender_name() -> str:
+	"""The session user's full name, or the service that sent the SMS from a background job."""
+	user = frappe.session.user
+	job = getattr(frappe.local, "job", None)
+	if job and user in ("Administrator", "Guest"):
+		return "Scheduler" if job.method == SCHEDULED_JOB else "Background Job"
+	return frappe.utils.get_fullname(user)
