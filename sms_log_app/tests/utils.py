@@ -136,9 +136,10 @@ class SiteClient:
 
 
 @contextlib.contextmanager
-def served_site(workers=2, site=None):
+def served_site(workers=2, site=None, fresh=False):
 	"""Serve the current site (or `site` of this bench) with gunicorn, as production does, on a free
-	loopback port."""
+	loopback port. `fresh`: wait only for the port, so that the caller's first request is the first
+	one a worker serves."""
 	port = free_port()
 	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 	server = subprocess.Popen(
@@ -152,9 +153,12 @@ def served_site(workers=2, site=None):
 		deadline = time.monotonic() + 60
 		while True:
 			try:
+				if fresh:
+					socket.create_connection(("127.0.0.1", port), timeout=1).close()
+					break
 				if client.request("GET", "/api/method/ping").ok:
 					break
-			except requests.ConnectionError:
+			except (requests.ConnectionError, OSError):
 				pass
 			if time.monotonic() > deadline or server.poll() is not None:
 				raise RuntimeError("The site could not be served for the HTTP tests")

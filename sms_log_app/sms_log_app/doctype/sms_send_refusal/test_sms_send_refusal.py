@@ -112,6 +112,11 @@ def clear_records(user):
 			frappe.cache.delete(cap.key)
 
 
+def messages(answer: dict) -> str:
+	"""The text of the messages of a JSON answer, decoded."""
+	return "\n".join(json.loads(m)["message"] for m in json.loads(answer.get("_server_messages") or "[]"))
+
+
 def numbers(count, start=0) -> list[str]:
 	return [f"+9665011{start + k:05d}" for k in range(count)]
 
@@ -239,7 +244,8 @@ class TestSendPermission(FrappeTestCase):
 		self.assertEqual(statuses, [200] * (cap // per_call) + [429] * (calls - cap // per_call))
 		refused = next(response.json() for response in responses if response.status_code == 429)
 		self.assertEqual(refused["exc_type"], "SMSCapExceeded")
-		self.assertIn(f"at most {cap} recipients an hour", refused["_server_messages"])
+		self.assertIn(f"at most {cap} SMS parts an hour", refused["_server_messages"])
+		self.assertIn(f"needs {per_call} ({per_call} recipients × 1 parts per message)", messages(refused))
 		self.assertIn("The limit resets at", refused["_server_messages"])
 		refused_calls = calls - cap // per_call
 		self.assertEqual(
@@ -254,6 +260,21 @@ class TestSendPermission(FrappeTestCase):
 		self.assertEqual((first.status_code, over.status_code, rest.status_code), (200, 429, 200))
 		self.assertEqual(self.gateway.received_numbers(), numbers(3) + numbers(2, start=6))
 
+	def test_the_caps_count_parts_not_recipients(self):
+		"""A long message takes several parts for each recipient, and the gateway bills each one."""
+		long_message = f"{self.message} " + "x" * 200  # GSM-7, 2 parts
+		with committed_send_settings(hourly_recipients_per_user=10):
+			first = self.send("Capped", numbers(3), long_message)
+			over = self.send("Capped", numbers(3, start=3), long_message)
+			rest = self.send("Capped", numbers(4, start=6))  # 1 part each
+		self.assertEqual((first.status_code, over.status_code, rest.status_code), (200, 429, 200))
+		self.assertIn(
+			"at most 10 SMS parts an hour; 6 are used, and this send needs 6 (3 recipients × 2 parts per message)",
+			messages(over.json()),
+		)
+		self.assertEqual(self.gateway.received_numbers(), numbers(3) + numbers(4, start=6))
+		self.assertEqual(totals(USERS["Capped"][0]), {"Hourly Cap": (1, 3)})
+
 	def test_the_daily_cap_of_the_site(self):
 		today = send_permission.recipient_caps("Guest", send_permission.get_settings(), now_datetime())[1]
 		used = int(frappe.cache.get(today.key) or 0)
@@ -262,7 +283,9 @@ class TestSendPermission(FrappeTestCase):
 			over = self.send("Capped", numbers(2, start=3))
 			rest = self.send("System Manager", numbers(1, start=5))
 		self.assertEqual((first.status_code, over.status_code, rest.status_code), (200, 429, 200))
-		self.assertIn("This site may send SMS to at most", over.json()["_server_messages"])
+		self.assertIn(
+			f"This site may send at most {used + 4} SMS parts a day", over.json()["_server_messages"]
+		)
 		self.assertEqual(len(self.gateway.requests), 4)
 		self.assertEqual(totals(USERS["Capped"][0]), {"Daily Cap": (1, 2)})
 
