@@ -6,7 +6,7 @@ stub counting what reaches it."""
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import timedelta
 
 import frappe
@@ -17,17 +17,19 @@ from frappe.utils import add_days, get_datetime, now_datetime
 
 from sms_log_app import send_permission
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS
 from sms_log_app.sms_log_app.doctype.sms_send_refusal.sms_send_refusal import SMSSendRefusal
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	PASSWORD,
+	SEND_FIELDS,
 	api_token,
 	committed_logs,
+	committed_send_settings,
 	committed_sms_settings,
 	delete_logs,
 	make_user,
 	served_site,
+	two_factor_by_sms,
 )
 
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
@@ -37,11 +39,6 @@ OTP_ROLE = "SMS OTP Test Role"
 NOBODYS_ROLE = "SMS Nobody Test Role"
 OTP_MOBILE = "+966501199999"
 MESSAGE = "Send permission test"
-SEND_FIELDS = (
-	"hourly_recipients_per_user",
-	"hourly_recipients_per_system_manager",
-	"daily_recipients_for_site",
-)
 
 USERS = {
 	"Website User": ("sms-perm-portal@example.com", []),
@@ -51,28 +48,6 @@ USERS = {
 	"Capped": ("sms-perm-capped@example.com", ["Blogger"]),
 	"OTP User": ("sms-perm-otp@example.com", [OTP_ROLE]),
 }
-
-
-@contextmanager
-def committed_send_settings(roles=(), **values):
-	"""SMS Log Settings with `roles` listed and `values`, committed for the served site; the previous
-	settings are restored and committed afterwards."""
-	settings = frappe.get_doc("SMS Log Settings")
-	before = {field: settings.get(field) for field in SEND_FIELDS}
-	before_roles = [row.role for row in settings.sender_roles]
-	apply_send_settings(roles, {**{f: LIMITS.get(f, 0) for f in SEND_FIELDS}, **values})
-	try:
-		yield
-	finally:
-		apply_send_settings(before_roles, before)
-
-
-def apply_send_settings(roles, values):
-	settings = frappe.get_doc("SMS Log Settings")
-	settings.update(values)
-	settings.set("sender_roles", [{"role": role} for role in roles])
-	settings.save()
-	frappe.db.commit()
 
 
 def refusals(user) -> list:
@@ -421,21 +396,6 @@ class TestSettingsAndRecords(FrappeTestCase):
 		frappe.db.set_value("SMS Send Refusal", name, "creation", add_days(now_datetime(), -91))
 		SMSSendRefusal.clear_old_logs(days=90)
 		self.assertFalse(frappe.db.exists("SMS Send Refusal", name))
-		frappe.db.commit()
-
-
-@contextmanager
-def two_factor_by_sms():
-	"""Two-factor login with the code sent by SMS, for users of roles that require it."""
-	before = frappe.db.get_values_from_single(
-		["enable_two_factor_auth", "two_factor_method"], None, "System Settings", as_dict=True
-	)[0]
-	frappe.db.set_single_value("System Settings", {"enable_two_factor_auth": 1, "two_factor_method": "SMS"})
-	frappe.db.commit()
-	try:
-		yield
-	finally:
-		frappe.db.set_single_value("System Settings", before)
 		frappe.db.commit()
 
 

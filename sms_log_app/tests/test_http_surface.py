@@ -16,7 +16,6 @@ from frappe.tests.utils import FrappeTestCase
 from sms_log_app.delivery_reports import report_counter_key, rotate_secret
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.references import reference
-from sms_log_app.sms_log_app.doctype.sms_send_refusal.test_sms_send_refusal import two_factor_by_sms
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	PASSWORD,
@@ -26,6 +25,7 @@ from sms_log_app.tests.utils import (
 	delete_logs,
 	make_user,
 	served_site,
+	two_factor_by_sms,
 )
 
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
