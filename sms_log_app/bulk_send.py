@@ -89,11 +89,25 @@ def send_chunk(log_name: str, first: int, last: int):
 	rate = SiteRate(settings.messages_per_second)
 	config = gateway_config(settings.gateway_timeout)
 	with ParallelSender(config, message, settings.parallel_requests, before_request=rate.wait) as sender:
-		while rows := _claim(log_name, first, last, settings.parallel_requests * BATCH_PER_REQUEST):
+		batch = settings.parallel_requests * BATCH_PER_REQUEST
+		while rows := retried(_claim, log_name, first, last, batch):
 			outcomes = with_message_ids(sender.send([row.number for row in rows]))
-			_record(log_name, rows, outcomes)
+			retried(_record, log_name, rows, outcomes)
 			progress.update()
 	complete_if_done(log_name)
+
+
+def retried(write, *args, attempts: int = 5):
+	"""`write(*args)`, one transaction, again when MariaDB chose it as a deadlock's victim (two jobs of
+	one log claiming and recording batches at once), which rolled the whole of it back."""
+	for attempt in range(1, attempts + 1):
+		try:
+			return write(*args)
+		except Exception as e:
+			frappe.db.rollback()
+			if attempt == attempts or not (frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e)):
+				raise
+			time.sleep(0.05 * attempt)
 
 
 def _claim(log_name: str, first: int, last: int, limit: int) -> list:

@@ -20,7 +20,7 @@ import pyotp
 from frappe import _, twofactor
 from frappe.core.doctype.sms_settings import sms_settings
 
-from sms_log_app import references, sending
+from sms_log_app import references, send_permission, sending
 from sms_log_app.gateway import GatewayConfig
 from sms_log_app.gateway_settings import gateway_config
 from sms_log_app.send_input import decode_message, parse_receiver_list
@@ -49,7 +49,8 @@ def install():
 		if hooked or getattr(original, "_sms_log_original", None):
 			continue
 		wrapper = _wrap(original, replacement)
-		setattr(module, name, frappe.whitelist()(wrapper) if whitelisted else wrapper)
+		# POST only: a GET needs no CSRF token, so a link a logged-in user follows could send SMS
+		setattr(module, name, frappe.whitelist(methods=["POST"])(wrapper) if whitelisted else wrapper)
 
 
 def framework_calls_hook(function, hook: str) -> bool:
@@ -81,7 +82,12 @@ def send_sms(receiver_list, msg, sender_name="", success_msg=True):
 	if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		frappe.msgprint(_("Please Update SMS Settings"))
 		return
-	sending.send_and_log(numbers, decode_message(msg), sender_name=sender_name, success_msg=success_msg)
+	sending.send_and_log(
+		numbers,
+		decode_message(msg),
+		sender_name=send_permission.sender_name_for(sender_name),
+		success_msg=success_msg,
+	)
 
 
 def send_via_gateway(arg):

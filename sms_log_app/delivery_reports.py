@@ -4,11 +4,11 @@ import secrets
 
 import frappe
 from frappe import _
-from frappe.rate_limiter import rate_limit
 from frappe.utils import convert_utc_to_system_timezone, get_datetime, get_url, now_datetime
 from frappe.utils.password import get_decrypted_password
 
 from sms_log_app import daily_totals
+from sms_log_app.client_address import client_ip
 from sms_log_app.delivery import Report, parse_report
 from sms_log_app.send_input import DATA_LENGTH
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
@@ -27,12 +27,13 @@ def _reports_per_minute() -> int:
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET", "POST"])
-@rate_limit(limit=_reports_per_minute, seconds=60)
 def receive(**payload):
 	"""Take a delivery report: /api/method/sms_log_app.delivery_reports.receive?secret=<secret>.
 
-	Answers 403 for a wrong or missing secret and 404 for a message id no log knows (that report is
-	kept in the Error Log for review); otherwise updates the recipient and the log's status.
+	Answers 403 for a wrong or missing secret, 429 past Reports Accepted per Minute from one client
+	address, and 404 for a message id no log knows (that report is kept in the Error Log for review);
+	otherwise updates the recipient and the log's status. The secret is checked first, so that
+	requests without it, from forged addresses or not, never use up the gateway's rate limit.
 	"""
 	frappe.local.flags.commit = True  # Frappe commits GET requests only when asked to
 	# A JSON body hides the query string from form_dict, so read the secret from the URL itself too.
@@ -41,6 +42,7 @@ def receive(**payload):
 		or frappe.request.args.get(SECRET_PARAMETER)
 		or frappe.get_request_header(SECRET_HEADER)
 	)
+	_count_report()
 	report = parse_report(payload, get_settings().report_fields())
 	if not report.message_id:
 		frappe.throw(_("The delivery report carries no message id."))
@@ -62,6 +64,25 @@ def receive(**payload):
 		)
 
 	return {"sms_log": recipient.parent, "changed": apply_report(recipient.parent, recipient.name, report)}
+
+
+def _count_report():
+	"""Count an authentic report against Reports Accepted per Minute of its client address, or refuse
+	it with HTTP 429 past that."""
+	key = report_counter_key(client_ip())
+	count = frappe.cache.incrby(key, 1)
+	if count == 1:
+		frappe.cache.expire(key, 60)
+	if count > _reports_per_minute():
+		frappe.throw(
+			_("Too many delivery reports from this address; try again in a minute."),
+			frappe.RateLimitExceededError,
+		)
+
+
+def report_counter_key(address: str | None) -> str:
+	"""The Redis key counting this minute's delivery reports from `address`."""
+	return frappe.cache.make_key(f"sms_log_app:delivery_reports:{address or 'unknown'}")
 
 
 def _check_secret(given: str | None):

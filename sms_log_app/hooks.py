@@ -11,7 +11,10 @@ app_license = "mit"
 # see sms_log_app/adoption.py.
 before_install = "sms_log_app.install.before_install_or_migrate"
 before_migrate = "sms_log_app.install.before_install_or_migrate"
-after_install = "sms_log_app.install.after_install_or_migrate"
+after_install = [
+	"sms_log_app.install.after_install_or_migrate",
+	"sms_log_app.install.set_default_sender_name_roles",
+]
 after_migrate = "sms_log_app.install.after_install_or_migrate"
 # ERPNext installed after this app brings its own SMS Log: adopt it the same way.
 after_app_install = "sms_log_app.install.after_app_install"
@@ -29,12 +32,15 @@ before_job = ["sms_log_app.capture.install"]
 
 # An SMS Notification records itself and its document on the log.
 # SMS Log runs this app's controller also where ERPNext or Frappe owns the DocType.
+# Loading SMS Settings imports the capture in a fresh web worker whose first request is a 2FA login,
+# which Frappe runs before the before_request hooks (sms_log_app/overrides/sms_settings.py).
 override_doctype_class = {
 	"Notification": "sms_log_app.overrides.notification.SMSLoggedNotification",
 	"SMS Log": "sms_log_app.sms_log_app.doctype.sms_log.sms_log.SMSLog",
+	"SMS Settings": "sms_log_app.overrides.sms_settings.LoggedSMSSettings",
 }
 
-# Frappe v15's get_count checks no permission; SMS Log content must not be probed through it.
+# Frappe v15's get_count checks no permission, for any DocType: records must not be probed through it.
 # Report Builder and the group-by sidebar draw values as HTML: the server escapes what a caller sent.
 override_whitelisted_methods = {
 	"frappe.client.get_count": "sms_log_app.overrides.client.get_count",

@@ -1,4 +1,8 @@
+import frappe
+
 from sms_log_app import adoption, daily_totals
+
+DEFAULT_SENDER_NAME_ROLES = ("System Manager",)
 
 
 def before_install_or_migrate():
@@ -21,3 +25,15 @@ def before_uninstall():
 	"""Keep every log: give the owner's SMS Log back, or keep the app's own as custom DocTypes."""
 	adoption.remove_links()
 	adoption.keep_as_custom_doctypes()
+
+
+def set_default_sender_name_roles():
+	"""List the default *Roles That May Set Sender Name* where none is listed (on install, and once
+	on sites installed before the setting; a list the administrator empties later stays empty)."""
+	settings = frappe.get_single("SMS Log Settings")
+	if settings.sender_name_roles:
+		return
+	# rows only: saving would validate settings that older sites may never have saved
+	for role in DEFAULT_SENDER_NAME_ROLES:
+		settings.append("sender_name_roles", {"role": role}).db_insert()
+	frappe.clear_document_cache("SMS Log Settings", "SMS Log Settings")

@@ -4,6 +4,7 @@ import frappe
 from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_days, flt, today
 
+from sms_log_app.record_access import has_unrestricted_read
 from sms_log_app.status import FAILED, PARTIALLY_DELIVERED, PARTIALLY_SENT, UNCONFIRMED, UNDELIVERED
 
 DELIVERY_RATE_DAYS = 30
@@ -36,8 +37,17 @@ def delivery_rate(filters=None) -> dict:
 
 
 def _totals(since: str) -> tuple[int, int]:
-	"""(sent, requested) recipients of the logs sent on or after `since`."""
+	"""(sent, requested) recipients of the logs sent on or after `since` that the user may read."""
 	frappe.has_permission("SMS Log", "read", throw=True)
+	if not has_unrestricted_read("SMS Log"):
+		(row,) = frappe.get_list(
+			"SMS Log",
+			filters={"sent_on": (">=", since)},
+			fields=["sum(noofsent_sms) as sent", "sum(noofrequested_sms) as requested"],
+			order_by=None,
+			limit_page_length=0,
+		)
+		return int(row.sent or 0), int(row.requested or 0)
 	log = frappe.qb.DocType("SMS Log")
 	sent, requested = (
 		frappe.qb.from_(log)

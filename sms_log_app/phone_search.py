@@ -9,11 +9,11 @@ log and its recipient rows share their creation time, so the order is the same.
 import frappe
 from frappe import _
 from frappe.desk import reportview
-from frappe.desk.reportview import get_match_cond
 from frappe.utils import cint
 
 from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
+from sms_log_app.record_access import has_unrestricted_read
 
 LOG_FIELDS = ("name", "sent_at", "status", "sender_name", "message")
 NEWEST_FIRST = ("`tabSMS Log`.`creation` desc", "`tabSMS Log`.creation desc", "creation desc")
@@ -55,9 +55,10 @@ def logs_to_number(number: str, limit: int = 20, start: int = 0) -> list[dict]:
 
 
 def unrestricted() -> bool:
-	"""Whether the user may read every SMS Log: no User Permission, sharing rule or permission query
-	condition narrows the logs they see, so the shortcut through the index shows what `get_list` would."""
-	return not get_match_cond("SMS Log")
+	"""Whether the user may read every SMS Log (not only shared ones or their own, and no User
+	Permission or permission query condition narrows them), so that the shortcut through the index
+	shows what `get_list` would."""
+	return has_unrestricted_read("SMS Log")
 
 
 @frappe.whitelist()

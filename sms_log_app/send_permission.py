@@ -1,15 +1,16 @@
-"""Who may send SMS over HTTP, and to how many recipients: the rules of SMS Log Settings.
+"""Who may send SMS over HTTP, and how many: the rules of SMS Log Settings.
 
 Frappe v15 lets any logged-in user, a Website User from the open signup included, send SMS through
 the whitelisted `send_sms` to numbers and with a text of their own, paid for by the site. So a send
 that a user starts over HTTP (Desk, REST, SMS Center, a transaction's Send SMS, Resend) goes out only
-when `check_sender` and `take_recipients` let it, before anything reaches the gateway:
+when `check_sender` and `take_parts` let it, before anything reaches the gateway:
 
 - Guests and Website Users never send; Desk users send when they have a role listed in the settings,
   or when none is listed;
-- each user has an hourly cap and the site a daily one, counted in recipients in Redis, over fixed
-  windows (the clock hour, the calendar day in the site's time zone). One Lua script checks and takes
-  from every counter at once, so parallel requests cannot together slip past a cap.
+- each user has an hourly cap and the site a daily one, counted in SMS parts (recipients times the
+  message's segments, as gateways bill) in Redis, over fixed windows (the clock hour, the calendar
+  day in the site's time zone). One Lua script checks and takes from every counter at once, so
+  parallel requests cannot together slip past a cap.
 
 Sends the site makes itself are neither refused nor counted: Notifications, OTPs, background and
 scheduled jobs, the console. Each refusal is recorded in SMS Send Refusal, once per user, reason and
@@ -26,9 +27,13 @@ from frappe import _
 from frappe.utils import get_fullname, get_system_timezone, now_datetime
 
 from sms_log_app import log_writer
+from sms_log_app.client_address import client_ip
+from sms_log_app.segments import count_segments
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import SMSLogSettings, get_settings
 
-ROLE, HOURLY_CAP, DAILY_CAP = "Role", "Hourly Cap", "Daily Cap"  # SMS Send Refusal reasons
+# SMS Send Refusal reasons
+ROLE, HOURLY_CAP, DAILY_CAP = "Role", "Hourly Cap", "Daily Cap"
+ADDRESS_NOTIFICATION_CAP, SITE_NOTIFICATION_CAP = "Notification Address Cap", "Notification Site Cap"
 SYSTEM_MANAGER = "System Manager"
 DESK_USER = "System User"  # the user_type of Desk users
 
@@ -52,8 +57,16 @@ return {0, 0}
 """
 
 
+# The sender names the app gives SMS it sends itself (capture.OTP_SENDER, sending.default_sender_name)
+APP_SENDER_NAMES = ("Scheduler", "Background Job", "Two-Factor Authentication")
+
+
 class SMSCapExceeded(frappe.RateLimitExceededError):
 	"""A send would pass a recipient cap; Frappe answers HTTP 429."""
+
+
+class ReservedSenderName(frappe.ValidationError):
+	"""A caller named the sender with one of the names the app keeps for its own SMS."""
 
 
 @dataclass(frozen=True)
@@ -77,19 +90,100 @@ def check_sender(recipients: int):
 		refuse(user, ROLE, recipients, _("You are not permitted to send SMS."), frappe.PermissionError)
 
 
-def take_recipients(recipients: int):
-	"""Count a send to `recipients` numbers against the session user's and the site's caps, or refuse
-	it whole, with `SMSCapExceeded` (HTTP 429), where it would pass one."""
+def take_parts(recipients: int, message: str):
+	"""Count a send of `message` to `recipients` numbers, in SMS parts (recipients times the message's
+	segments, what the gateway bills), against the session user's and the site's caps, or refuse it
+	whole, with `SMSCapExceeded` (HTTP 429), where it would pass one."""
 	user = frappe.session.user
 	now = now_datetime()
+	segments = count_segments(message)[1]
+	parts = recipients * segments
 	caps = recipient_caps(user, get_settings(), now)
 	passed, count = frappe.cache.register_script(TAKE_RECIPIENTS)(
 		keys=[cap.key for cap in caps],
-		args=[recipients, *[v for cap in caps for v in (cap.limit, seconds_until(cap.resets_at, now))]],
+		args=[parts, *[v for cap in caps for v in (cap.limit, seconds_until(cap.resets_at, now))]],
 	)
 	if passed:
 		cap = caps[passed - 1]
-		refuse(user, cap.reason, recipients, cap_message(cap, count, recipients), SMSCapExceeded)
+		refuse(user, cap.reason, recipients, cap_message(cap, count, recipients, segments), SMSCapExceeded)
+
+
+def take_notification_parts(recipients: int, message: str) -> bool:
+	"""Whether a Notification's SMS of `message` to `recipients` numbers may go out.
+
+	Inside a Guest's or a Website User's request (a web form, a signup, a portal document) it counts,
+	in SMS parts, against the hourly caps of the client address and of the site: otherwise a
+	Notification that texts a number typed into a public form would be a free SMS gateway. Past a
+	cap the refusal is recorded and nothing is sent, but nothing is raised either, so that the
+	document that fired the Notification is saved all the same. Desk users' and the scheduler's
+	Notifications are not counted.
+	"""
+	if not is_public_request():
+		return True
+	settings = get_settings()
+	now = now_datetime()
+	hour = now.replace(minute=0, second=0, microsecond=0)
+	resets_at = hour + timedelta(hours=1)
+	address = client_ip() or "unknown"
+	caps = [
+		Cap(
+			ADDRESS_NOTIFICATION_CAP,
+			counter_key(f"notification:address:{address}:{hour:%Y%m%d%H}"),
+			settings.hourly_notification_parts_per_address,
+			resets_at,
+		),
+		Cap(
+			SITE_NOTIFICATION_CAP,
+			counter_key(f"notification:site:{hour:%Y%m%d%H}"),
+			settings.hourly_notification_parts_for_site,
+			resets_at,
+		),
+	]
+	parts = recipients * count_segments(message)[1]
+	passed, _count = frappe.cache.register_script(TAKE_RECIPIENTS)(
+		keys=[cap.key for cap in caps],
+		args=[parts, *[v for cap in caps for v in (cap.limit, seconds_until(cap.resets_at, now))]],
+	)
+	if passed:
+		record_refusal(frappe.session.user, caps[passed - 1].reason, recipients)
+		return False
+	return True
+
+
+def is_public_request() -> bool:
+	"""Whether the current web request is a Guest's or a Website User's."""
+	if getattr(frappe.local, "request", None) is None:
+		return False
+	user = frappe.session.user
+	return user == "Guest" or frappe.get_cached_value("User", user, "user_type") != DESK_USER
+
+
+def sender_name_for(requested: str | None) -> str | None:
+	"""The sender name to record for a send through `send_sms` that names `requested`.
+
+	Over HTTP it is the session user's full name unless the user has a role in *Roles That May Set
+	Sender Name*, so that nobody can make the log say an SMS came from someone else. The names the
+	app gives its own SMS are refused from any caller: they would also stop Resend of an OTP-like log.
+	"""
+	requested = (requested or "").strip()
+	if requested.casefold() in {name.casefold() for name in APP_SENDER_NAMES}:
+		frappe.throw(
+			_("{0} is the sender name of SMS the site sends itself; choose another.").format(
+				frappe.bold(requested)
+			),
+			ReservedSenderName,
+		)
+	if not is_http_send():
+		return requested or None
+	user = frappe.session.user
+	if requested and may_set_sender_name(user, get_settings()):
+		return requested
+	return get_fullname(user)
+
+
+def may_set_sender_name(user: str, settings: SMSLogSettings) -> bool:
+	listed = {row.role for row in settings.sender_name_roles}
+	return not listed.isdisjoint(frappe.get_roles(user))
 
 
 def may_send(user: str, settings: SMSLogSettings) -> bool:
@@ -130,17 +224,17 @@ def seconds_until(moment: datetime, now: datetime) -> int:
 	return math.ceil((moment - now).total_seconds()) + 60
 
 
-def cap_message(cap: Cap, count: int, recipients: int) -> str:
+def cap_message(cap: Cap, count: int, recipients: int, segments: int = 1) -> str:
 	resets_at = f"{cap.resets_at:%Y-%m-%d %H:%M} ({get_system_timezone()})"
 	if cap.reason == HOURLY_CAP:
 		text = _(
-			"You may send SMS to at most {0} recipients an hour; {1} are used, so this send to {2} is refused. The limit resets at {3}."
+			"You may send at most {0} SMS parts an hour; {1} are used, and this send needs {2} ({3} recipients × {4} parts per message), so it is refused. The limit resets at {5}."
 		)
 	else:
 		text = _(
-			"This site may send SMS to at most {0} recipients a day; {1} are used, so this send to {2} is refused. The limit resets at {3}."
+			"This site may send at most {0} SMS parts a day; {1} are used, and this send needs {2} ({3} recipients × {4} parts per message), so it is refused. The limit resets at {5}."
 		)
-	return text.format(cap.limit, count, recipients, resets_at)
+	return text.format(cap.limit, count, recipients * segments, recipients, segments, resets_at)
 
 
 def refuse(user: str, reason: str, recipients: int, message: str, exception: type[Exception]):
@@ -166,7 +260,7 @@ def record_refusal(user: str, reason: str, recipients: int):
 		"user": user,
 		"full_name": get_fullname(user),
 		"reason": reason,
-		"ip_address": getattr(frappe.local, "request_ip", None),
+		"ip_address": client_ip(),
 		"first_attempt": now,
 		"last_attempt": now,
 		"attempts": 1,

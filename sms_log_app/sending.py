@@ -32,9 +32,10 @@ def send_and_log(
 	sender_name: str | None = None,
 	success_msg=False,
 	log_fields: dict | None = None,
-) -> str:
+) -> str | None:
 	"""Send `message` to each number through the gateway in SMS Settings and record one SMS Log,
-	with `log_fields` (such as resent_from) set on it; return the log's name."""
+	with `log_fields` (such as resent_from) set on it; return the log's name (None when a Notification
+	fired by the public passed its cap: nothing was sent)."""
 	settings = get_settings()
 	user_send = send_permission.is_http_send(notification=references.notification())
 	if user_send:
@@ -48,7 +49,10 @@ def send_and_log(
 			TooManyRecipients,
 		)
 	if user_send:
-		send_permission.take_recipients(len(send.numbers))
+		send_permission.take_parts(len(send.numbers), send.message)
+	elif references.notification():
+		if not send_permission.take_notification_parts(len(send.numbers), send.message):
+			return None  # refused and recorded; the document that fired it is saved all the same
 	log_fields = {**references.current(), **(log_fields or {})}
 	if len(send.numbers) > settings.queue_threshold:
 		log_name = bulk_send.queue_send(send, log_fields)

@@ -20,6 +20,7 @@ from frappe.utils import format_datetime
 from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
 from sms_log_app.phone_search import newest_logs
+from sms_log_app.record_access import has_unrestricted_read
 from sms_log_app.status import DELIVERED, FINAL_DELIVERY, QUEUED, SENDING, SENT, UNCONFIRMED
 
 SHOWN = 20  # the newest logs shown; a link to the SMS Log list leads to the rest
@@ -53,21 +54,13 @@ def timeline_entries(doctype: str, docname: str) -> list[dict]:
 	if not frappe.has_permission("SMS Log", "read"):
 		return []
 
-	referenced = newest_logs_for_document(doctype, docname)
+	unrestricted = has_unrestricted_read("SMS Log")
+	referenced = newest_logs_for_document(doctype, docname, unrestricted)
 	numbers = person_numbers(doctype, docname)
 	to_person, outcomes = {}, {}
-	for number in numbers:
-		for row in newest_logs(
-			number,
-			SHOWN + 1,
-			0,
-			"r.parent as name, r.creation, r.status, r.delivery_status, r.number",
-			one_per_log=False,
-		):
-			to_person[row.name] = row.creation
-			outcomes.setdefault(row.name, []).append(
-				(outcome(row.status, row.delivery_status), 1, row.number)
-			)
+	for row in rows_to_numbers(numbers, unrestricted):
+		to_person[row.name] = row.creation
+		outcomes.setdefault(row.name, []).append((outcome(row.status, row.delivery_status), 1, row.number))
 	newest = sorted({**referenced, **to_person}.items(), key=lambda item: item[1], reverse=True)
 	if not newest:
 		return []
@@ -115,8 +108,69 @@ def person_numbers(doctype: str, docname: str) -> list[str]:
 	return sorted({e164 for number in typed if (e164 := to_e164(number, region))})
 
 
-def newest_logs_for_document(doctype: str, docname: str) -> dict:
-	"""{log name: creation} of the newest SHOWN + 1 logs whose reference is this document."""
+def rows_to_numbers(numbers: list[str], unrestricted: bool) -> list:
+	"""The recipient rows with one of `numbers` (E.164) of the newest SHOWN + 1 logs to each number
+	that the user may read (name: the log's, creation, status, delivery_status, number)."""
+	columns = "r.parent as name, r.creation, r.status, r.delivery_status, r.number"
+	if unrestricted:
+		return [
+			row for number in numbers for row in newest_logs(number, SHOWN + 1, 0, columns, one_per_log=False)
+		]
+	if not numbers:
+		return []
+	names = readable_logs_to_numbers(numbers)
+	if not names:
+		return []
+	recipient = frappe.qb.DocType("SMS Log Recipient")
+	return (
+		frappe.qb.from_(recipient)
+		.select(
+			recipient.parent.as_("name"),
+			recipient.creation,
+			recipient.status,
+			recipient.delivery_status,
+			recipient.number,
+		)
+		.where(
+			(recipient.parenttype == "SMS Log")
+			& recipient.parent.isin(names)
+			& recipient.normalized_number.isin(numbers)
+		)
+		.run(as_dict=True)
+	)
+
+
+def readable_logs_to_numbers(numbers: list[str]) -> list[str]:
+	"""The newest SHOWN + 1 logs to any of `numbers` that the user may read, through Frappe's permission
+	query. A log to the same number twice comes twice, so read on until enough logs are found."""
+	wanted = fetch = SHOWN + 1
+	while True:
+		rows = frappe.get_list(
+			"SMS Log",
+			filters=[["SMS Log Recipient", "normalized_number", "in", numbers]],
+			fields=["`tabSMS Log`.`name`", "`tabSMS Log`.`creation`"],
+			order_by="`tabSMS Log`.`creation` desc",
+			limit_page_length=fetch,
+		)
+		names = list(dict.fromkeys(row.name for row in rows))
+		if len(rows) < fetch or len(names) >= wanted:
+			return names[:wanted]
+		fetch *= 2
+
+
+def newest_logs_for_document(doctype: str, docname: str, unrestricted: bool = True) -> dict:
+	"""{log name: creation} of the newest SHOWN + 1 logs whose reference is this document (of those
+	the user may read, through Frappe's permission query, unless `unrestricted`)."""
+	if not unrestricted:
+		rows = frappe.get_list(
+			"SMS Log",
+			filters={"reference_doctype": doctype, "reference_name": docname},
+			fields=["name", "creation"],
+			order_by="creation desc",
+			limit_page_length=SHOWN + 1,
+			as_list=True,
+		)
+		return dict(rows)
 	log = frappe.qb.DocType("SMS Log")
 	rows = (
 		frappe.qb.from_(log)

@@ -42,7 +42,7 @@ HOSTILE_MESSAGE = (
 )
 HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>"
 HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory"
-# The address a refused request gave in X-Forwarded-For, which the client writes.
+# The address of a refused request, as older releases took it from X-Forwarded-For (the client's).
 HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>"
 
 # A contact whose mobile is SEARCHED_NUMBER typed in local format, and the document the hostile log was
@@ -105,14 +105,16 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 
 
 def refuse_from_hostile_address():
-	"""A send of the plain user refused for their role, from a request whose address carries HTML."""
+	"""A send of the plain user refused for their role, with HTML for its address: what releases before
+	`sms_log_app.client_address` recorded from X-Forwarded-For, which the client writes. Such records
+	stay on a site until Log Settings clear them."""
 	frappe.db.delete("SMS Send Refusal", {"user": PLAIN_USER})
 	frappe.db.commit()
-	frappe.local.request_ip = HOSTILE_ADDRESS
-	try:
-		send_permission.record_refusal(PLAIN_USER, send_permission.ROLE, 1)
-	finally:
-		frappe.local.request_ip = None
+	send_permission.record_refusal(PLAIN_USER, send_permission.ROLE, 1)
+	frappe.db.set_value(
+		"SMS Send Refusal", {"user": PLAIN_USER}, "ip_address", HOSTILE_ADDRESS, update_modified=False
+	)
+	frappe.db.commit()
 
 
 def complete_setup():

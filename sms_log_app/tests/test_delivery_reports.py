@@ -9,7 +9,7 @@ import frappe
 from frappe.core.doctype.sms_settings import sms_settings
 
 from sms_log_app import resend
-from sms_log_app.delivery_reports import rotate_secret
+from sms_log_app.delivery_reports import report_counter_key, rotate_secret
 from sms_log_app.tests.utils import (
 	GatewayTestCase,
 	committed_logs,
@@ -55,7 +55,7 @@ class TestDeliveryReports(GatewayTestCase):
 		self.addCleanup(delete_logs, message=("like", f"{self.message}%"))
 		self.addCleanup(frappe.db.rollback)
 		# each test starts with a fresh rate limit window
-		frappe.cache.delete_value("rl:sms_log_app.delivery_reports.receive:127.0.0.1")
+		frappe.cache.delete(report_counter_key("127.0.0.1"))
 
 	def send(self, numbers):
 		sms_settings.send_sms(numbers, self.message)

@@ -3,6 +3,7 @@ connections see them, and the site served over real HTTP."""
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from frappe.utils.password import update_password
 
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log import sms_log
-from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS as DEFAULT_LIMITS
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS
 from sms_log_app.tests.gateway_stub import GatewayStub
 
 SETTINGS_FIELDS = ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
@@ -65,7 +66,7 @@ def committed_sms_settings(gateway):
 def set_limits(**values):
 	"""Change SMS Log Settings in the current transaction; the rest keep their defaults."""
 	settings = frappe.get_doc("SMS Log Settings")
-	settings.update({**DEFAULT_LIMITS, **values})
+	settings.update({**LIMITS, **values})
 	settings.save()
 	# the saved values may be rolled back, so nothing else may go on reading them from the cache
 	frappe.db.after_rollback.add(lambda: frappe.clear_document_cache("SMS Log Settings", "SMS Log Settings"))
@@ -136,9 +137,10 @@ class SiteClient:
 
 
 @contextlib.contextmanager
-def served_site(workers=2, site=None):
+def served_site(workers=2, site=None, fresh=False):
 	"""Serve the current site (or `site` of this bench) with gunicorn, as production does, on a free
-	loopback port."""
+	loopback port. `fresh`: wait only for the port, so that the caller's first request is the first
+	one a worker serves."""
 	port = free_port()
 	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 	server = subprocess.Popen(
@@ -152,9 +154,12 @@ def served_site(workers=2, site=None):
 		deadline = time.monotonic() + 60
 		while True:
 			try:
+				if fresh:
+					socket.create_connection(("127.0.0.1", port), timeout=1).close()
+					break
 				if client.request("GET", "/api/method/ping").ok:
 					break
-			except requests.ConnectionError:
+			except (requests.ConnectionError, OSError):
 				pass
 			if time.monotonic() > deadline or server.poll() is not None:
 				raise RuntimeError("The site could not be served for the HTTP tests")
@@ -299,3 +304,119 @@ def as_plain_user(test):
 		user.insert()
 	test.addCleanup(frappe.set_user, "Administrator")
 	frappe.set_user(PLAIN_USER)
+
+
+SYSTEM_MANAGER = "sms-log-manager@example.com"
+DESK_USER = "sms-log-desk-user@example.com"
+CUSTOM_ROLE_USER = "sms-log-auditor@example.com"
+CUSTOM_ROLE = "SMS Log Test Auditor"
+SEND_FIELDS = (
+	"hourly_recipients_per_user",
+	"hourly_recipients_per_system_manager",
+	"daily_recipients_for_site",
+)
+
+
+class ServedSiteTestCase(GatewayTestCase):
+	"""Users of each kind, one committed log, SMS Settings aimed at a gateway stub, and the site served."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+
+		if not frappe.db.exists("Role", CUSTOM_ROLE):
+			frappe.get_doc({"doctype": "Role", "role_name": CUSTOM_ROLE, "desk_access": 1}).insert()
+		make_user(SYSTEM_MANAGER, ["System Manager"])
+		make_user(DESK_USER, ["Blogger"])
+		make_user(CUSTOM_ROLE_USER, [CUSTOM_ROLE])
+		cls.auth = {
+			"Guest": {},
+			"Desk User": api_token(DESK_USER),
+			"Custom Role": api_token(CUSTOM_ROLE_USER),
+			"System Manager": api_token(SYSTEM_MANAGER),
+			"Administrator": api_token("Administrator"),
+		}
+		cls.addClassCleanup(cls.remove_test_data)
+		resources = contextlib.ExitStack()
+		cls.addClassCleanup(resources.close)
+		resources.enter_context(committed_sms_settings(cls.gateway))  # commits the users too
+
+		cls.message = f"API test {frappe.generate_hash(length=10)}"
+		sms_settings.send_sms(["+966500000001"], cls.message)
+		cls.log_name = committed_logs(message=cls.message)[0].name
+		cls.client = resources.enter_context(served_site())
+		for who, email in (
+			("Desk User", DESK_USER),
+			("Custom Role", CUSTOM_ROLE_USER),
+			("System Manager", SYSTEM_MANAGER),
+		):
+			cls.auth[f"{who} (session)"] = cls.session_login(email)
+
+	@classmethod
+	def session_login(cls, email):
+		"""Log in with a password as the Desk does; the cookies and CSRF token of that session."""
+		login = cls.client.request("POST", "/api/method/login", data={"usr": email, "pwd": PASSWORD})
+		assert login.ok, login.text
+		cookies = {cookie.name: cookie.value for cookie in login.cookies if cookie.name == "sid"}
+		desk = cls.client.request("GET", "/app", cookies=cookies)
+		csrf_token = re.search(r'csrf_token = "([^"]+)"', desk.text)
+		return {
+			"cookies": cookies,
+			"headers": {"X-Frappe-CSRF-Token": csrf_token.group(1) if csrf_token else ""},
+		}
+
+	@classmethod
+	def remove_test_data(cls):
+		delete_logs(message=("like", "%API test%"))
+		for user in (SYSTEM_MANAGER, DESK_USER, CUSTOM_ROLE_USER):
+			frappe.delete_doc("User", user, force=True)
+		frappe.delete_doc("Role", CUSTOM_ROLE, force=True)
+		frappe.db.set_value("User", "Administrator", {"api_key": None, "api_secret": None})
+		frappe.db.commit()
+
+	def setUp(self):
+		self.gateway.behaviours.clear()
+
+	def request(self, who, method, path, headers=None, **kwargs):
+		auth = self.auth[who]
+		if "cookies" not in auth:
+			auth = {"headers": auth}
+		headers = {**auth.get("headers", {}), **(headers or {})}
+		return self.client.request(method, path, headers=headers, cookies=auth.get("cookies"), **kwargs)
+
+
+@contextlib.contextmanager
+def committed_send_settings(roles=(), **values):
+	"""SMS Log Settings with `roles` listed and `values`, committed for the served site; the previous
+	settings are restored and committed afterwards."""
+	settings = frappe.get_doc("SMS Log Settings")
+	before = {field: settings.get(field) for field in SEND_FIELDS}
+	before_roles = [row.role for row in settings.sender_roles]
+	apply_send_settings(roles, {**{f: LIMITS.get(f, 0) for f in SEND_FIELDS}, **values})
+	try:
+		yield
+	finally:
+		apply_send_settings(before_roles, before)
+
+
+def apply_send_settings(roles, values):
+	settings = frappe.get_doc("SMS Log Settings")
+	settings.update(values)
+	settings.set("sender_roles", [{"role": role} for role in roles])
+	settings.save()
+	frappe.db.commit()
+
+
+@contextlib.contextmanager
+def two_factor_by_sms():
+	"""Two-factor login with the code sent by SMS, for users of roles that require it."""
+	before = frappe.db.get_values_from_single(
+		["enable_two_factor_auth", "two_factor_method"], None, "System Settings", as_dict=True
+	)[0]
+	frappe.db.set_single_value("System Settings", {"enable_two_factor_auth": 1, "two_factor_method": "SMS"})
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		frappe.db.set_single_value("System Settings", before)
+		frappe.db.commit()

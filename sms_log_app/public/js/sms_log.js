@@ -5,6 +5,12 @@
 frappe.ui.form.on("SMS Log", {
 	refresh(frm) {
 		frm.disable_save();
+		// the sender name may be one a user chose: say which user sent the SMS
+		frm.set_df_property(
+			"sender_name",
+			"description",
+			__("Sent by {0}", [frappe.utils.escape_html(frm.doc.owner || "")])
+		);
 		frm.set_intro(
 			summary(frm.doc),
 			{

@@ -4,7 +4,7 @@
 const SMS_LOG_EXCERPT_LENGTH = 80;
 
 frappe.listview_settings["SMS Log"] = {
-	add_fields: ["status", "noofrequested_sms", "noofsent_sms", "recipients_done"],
+	add_fields: ["status", "noofrequested_sms", "noofsent_sms", "recipients_done", "owner"],
 	hide_name_column: true,
 
 	get_indicator(doc) {
@@ -28,6 +28,13 @@ frappe.listview_settings["SMS Log"] = {
 	},
 
 	formatters: {
+		sender_name(value, df, doc) {
+			// the sender name may be one a user chose: show the user who sent the SMS beside it
+			const sender = frappe.utils.escape_html(value || "");
+			const user = frappe.utils.escape_html(doc.owner || "");
+			return `<span class="ellipsis" title="${__("Sent by {0}", [user])}">${sender}
+				<span class="text-muted">· ${user}</span></span>`;
+		},
 		message(value) {
 			const text = (value || "").replace(/\s+/g, " ").trim();
 			const excerpt =

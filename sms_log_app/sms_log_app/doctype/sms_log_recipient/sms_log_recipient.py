@@ -43,3 +43,5 @@ def on_doctype_update():
 	frappe.db.add_index(
 		"SMS Log Recipient", ["normalized_number", "creation", "parent"], "number_newest_index"
 	)
+	# a bulk send's jobs claim their next rows in order, reading (and locking) only those
+	frappe.db.add_index("SMS Log Recipient", ["parent", "status", "idx"], "parent_status_index")

@@ -1,6 +1,8 @@
 # Copyright (c) 2026, Dafater and contributors
 # For license information, please see license.txt
 
+import ipaddress
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
@@ -24,6 +26,8 @@ LIMITS = {
 	"delivery_reports_per_minute": 600,
 	"hourly_recipients_per_user": 200,
 	"hourly_recipients_per_system_manager": 5000,
+	"hourly_notification_parts_per_address": 10,
+	"hourly_notification_parts_for_site": 200,
 }
 
 
@@ -42,6 +46,8 @@ class SMSLogSettings(Document):
 		delivery_report_secret: DF.Password | None
 		delivery_reports_per_minute: DF.Int
 		gateway_timeout: DF.Float
+		hourly_notification_parts_for_site: DF.Int
+		hourly_notification_parts_per_address: DF.Int
 		hourly_recipients_per_system_manager: DF.Int
 		hourly_recipients_per_user: DF.Int
 		max_parts_per_message: DF.Int
@@ -58,7 +64,9 @@ class SMSLogSettings(Document):
 		report_status_field: DF.Data | None
 		report_time_field: DF.Data | None
 		send_deadline: DF.Float
+		sender_name_roles: DF.TableMultiSelect[HasRole]
 		sender_roles: DF.TableMultiSelect[HasRole]
+		trusted_proxies: DF.SmallText | None
 	# end: auto-generated types
 
 	def validate(self):
@@ -66,6 +74,7 @@ class SMSLogSettings(Document):
 			if not self.get(fieldname) or self.get(fieldname) <= 0:
 				frappe.throw(_("{0} must be greater than zero.").format(_(self.meta.get_label(fieldname))))
 		self.validate_message_id_pattern()
+		self.validate_trusted_proxies()
 
 	def validate_message_id_pattern(self):
 		"""A pattern that cannot be read would fail on every answer: refuse it here instead."""
@@ -75,6 +84,17 @@ class SMSLogSettings(Document):
 				InvalidMessageIdPattern,
 				title=_("Invalid pattern"),
 			)
+
+	def validate_trusted_proxies(self):
+		for line in (self.trusted_proxies or "").splitlines():
+			try:
+				ipaddress.ip_network(line.strip(), strict=False)
+			except ValueError:
+				if line.strip():
+					frappe.throw(
+						_("{0} is not an IP address or network.").format(frappe.bold(line.strip())),
+						frappe.ValidationError,
+					)
 
 	def report_fields(self) -> dict:
 		"""Where delivery reports carry each value, by the chosen format."""

@@ -24,7 +24,9 @@ class SMSSendRefusal(VerbatimFieldsAsText, Document):
 		full_name: DF.Data | None
 		ip_address: DF.Data | None
 		last_attempt: DF.Datetime | None
-		reason: DF.Literal["Role", "Hourly Cap", "Daily Cap"]
+		reason: DF.Literal[
+			"Role", "Hourly Cap", "Daily Cap", "Notification Address Cap", "Notification Site Cap"
+		]
 		recipients: DF.Int
 		user: DF.Link | None
 	# end: auto-generated types

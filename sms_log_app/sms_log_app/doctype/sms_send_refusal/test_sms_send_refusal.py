@@ -6,7 +6,7 @@ stub counting what reaches it."""
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import timedelta
 
 import frappe
@@ -17,17 +17,19 @@ from frappe.utils import add_days, get_datetime, now_datetime
 
 from sms_log_app import send_permission
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS
 from sms_log_app.sms_log_app.doctype.sms_send_refusal.sms_send_refusal import SMSSendRefusal
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	PASSWORD,
+	SEND_FIELDS,
 	api_token,
 	committed_logs,
+	committed_send_settings,
 	committed_sms_settings,
 	delete_logs,
 	make_user,
 	served_site,
+	two_factor_by_sms,
 )
 
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
@@ -37,11 +39,6 @@ OTP_ROLE = "SMS OTP Test Role"
 NOBODYS_ROLE = "SMS Nobody Test Role"
 OTP_MOBILE = "+966501199999"
 MESSAGE = "Send permission test"
-SEND_FIELDS = (
-	"hourly_recipients_per_user",
-	"hourly_recipients_per_system_manager",
-	"daily_recipients_for_site",
-)
 
 USERS = {
 	"Website User": ("sms-perm-portal@example.com", []),
@@ -51,28 +48,6 @@ USERS = {
 	"Capped": ("sms-perm-capped@example.com", ["Blogger"]),
 	"OTP User": ("sms-perm-otp@example.com", [OTP_ROLE]),
 }
-
-
-@contextmanager
-def committed_send_settings(roles=(), **values):
-	"""SMS Log Settings with `roles` listed and `values`, committed for the served site; the previous
-	settings are restored and committed afterwards."""
-	settings = frappe.get_doc("SMS Log Settings")
-	before = {field: settings.get(field) for field in SEND_FIELDS}
-	before_roles = [row.role for row in settings.sender_roles]
-	apply_send_settings(roles, {**{f: LIMITS.get(f, 0) for f in SEND_FIELDS}, **values})
-	try:
-		yield
-	finally:
-		apply_send_settings(before_roles, before)
-
-
-def apply_send_settings(roles, values):
-	settings = frappe.get_doc("SMS Log Settings")
-	settings.update(values)
-	settings.set("sender_roles", [{"role": role} for role in roles])
-	settings.save()
-	frappe.db.commit()
 
 
 def refusals(user) -> list:
@@ -110,6 +85,11 @@ def clear_records(user):
 	for cap in send_permission.recipient_caps(user, send_permission.get_settings(), now_datetime()):
 		if cap.reason == send_permission.HOURLY_CAP:
 			frappe.cache.delete(cap.key)
+
+
+def messages(answer: dict) -> str:
+	"""The text of the messages of a JSON answer, decoded."""
+	return "\n".join(json.loads(m)["message"] for m in json.loads(answer.get("_server_messages") or "[]"))
 
 
 def numbers(count, start=0) -> list[str]:
@@ -239,7 +219,8 @@ class TestSendPermission(FrappeTestCase):
 		self.assertEqual(statuses, [200] * (cap // per_call) + [429] * (calls - cap // per_call))
 		refused = next(response.json() for response in responses if response.status_code == 429)
 		self.assertEqual(refused["exc_type"], "SMSCapExceeded")
-		self.assertIn(f"at most {cap} recipients an hour", refused["_server_messages"])
+		self.assertIn(f"at most {cap} SMS parts an hour", refused["_server_messages"])
+		self.assertIn(f"needs {per_call} ({per_call} recipients × 1 parts per message)", messages(refused))
 		self.assertIn("The limit resets at", refused["_server_messages"])
 		refused_calls = calls - cap // per_call
 		self.assertEqual(
@@ -254,6 +235,21 @@ class TestSendPermission(FrappeTestCase):
 		self.assertEqual((first.status_code, over.status_code, rest.status_code), (200, 429, 200))
 		self.assertEqual(self.gateway.received_numbers(), numbers(3) + numbers(2, start=6))
 
+	def test_the_caps_count_parts_not_recipients(self):
+		"""A long message takes several parts for each recipient, and the gateway bills each one."""
+		long_message = f"{self.message} " + "x" * 200  # GSM-7, 2 parts
+		with committed_send_settings(hourly_recipients_per_user=10):
+			first = self.send("Capped", numbers(3), long_message)
+			over = self.send("Capped", numbers(3, start=3), long_message)
+			rest = self.send("Capped", numbers(4, start=6))  # 1 part each
+		self.assertEqual((first.status_code, over.status_code, rest.status_code), (200, 429, 200))
+		self.assertIn(
+			"at most 10 SMS parts an hour; 6 are used, and this send needs 6 (3 recipients × 2 parts per message)",
+			messages(over.json()),
+		)
+		self.assertEqual(self.gateway.received_numbers(), numbers(3) + numbers(4, start=6))
+		self.assertEqual(totals(USERS["Capped"][0]), {"Hourly Cap": (1, 3)})
+
 	def test_the_daily_cap_of_the_site(self):
 		today = send_permission.recipient_caps("Guest", send_permission.get_settings(), now_datetime())[1]
 		used = int(frappe.cache.get(today.key) or 0)
@@ -262,7 +258,9 @@ class TestSendPermission(FrappeTestCase):
 			over = self.send("Capped", numbers(2, start=3))
 			rest = self.send("System Manager", numbers(1, start=5))
 		self.assertEqual((first.status_code, over.status_code, rest.status_code), (200, 429, 200))
-		self.assertIn("This site may send SMS to at most", over.json()["_server_messages"])
+		self.assertIn(
+			f"This site may send at most {used + 4} SMS parts a day", over.json()["_server_messages"]
+		)
 		self.assertEqual(len(self.gateway.requests), 4)
 		self.assertEqual(totals(USERS["Capped"][0]), {"Daily Cap": (1, 2)})
 
@@ -398,21 +396,6 @@ class TestSettingsAndRecords(FrappeTestCase):
 		frappe.db.set_value("SMS Send Refusal", name, "creation", add_days(now_datetime(), -91))
 		SMSSendRefusal.clear_old_logs(days=90)
 		self.assertFalse(frappe.db.exists("SMS Send Refusal", name))
-		frappe.db.commit()
-
-
-@contextmanager
-def two_factor_by_sms():
-	"""Two-factor login with the code sent by SMS, for users of roles that require it."""
-	before = frappe.db.get_values_from_single(
-		["enable_two_factor_auth", "two_factor_method"], None, "System Settings", as_dict=True
-	)[0]
-	frappe.db.set_single_value("System Settings", {"enable_two_factor_auth": 1, "two_factor_method": "SMS"})
-	frappe.db.commit()
-	try:
-		yield
-	finally:
-		frappe.db.set_single_value("System Settings", before)
 		frappe.db.commit()
 
 

@@ -138,7 +138,7 @@ class TestDailyTotals(SMSLogTestCase):
 		self.assert_totals_match_the_logs()
 
 		# a queued send moves from Queued to its outcome when its job completes it
-		with patch.object(bulk_send, "enqueue", lambda log_name: None):
+		with patch.object(bulk_send, "enqueue", lambda *chunk: None):
 			queued = bulk_send.queue_send(Send([N1, N2, N3], self.message, self.sender), {})
 		self.assertIn("Queued", [row[2] for row in self.assert_totals_match_the_logs()])
 		bulk_send.send_queued(queued)

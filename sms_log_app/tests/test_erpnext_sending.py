@@ -7,9 +7,7 @@ from urllib.parse import quote
 
 import frappe
 
-from sms_log_app.sms_log_app.doctype.sms_log.test_sms_log_api import ServedSiteTestCase
-from sms_log_app.sms_log_app.doctype.sms_send_refusal.test_sms_send_refusal import committed_send_settings
-from sms_log_app.tests.utils import committed_logs
+from sms_log_app.tests.utils import ServedSiteTestCase, committed_logs, committed_send_settings
 
 
 class TestERPNextSending(ServedSiteTestCase):

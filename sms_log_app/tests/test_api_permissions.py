@@ -4,99 +4,15 @@
 """Who may do what with SMS Logs, asked over real HTTP of the site served on 127.0.0.1."""
 
 import json
-import re
-from contextlib import ExitStack
 
 import frappe
-from frappe.core.doctype.sms_settings import sms_settings
-from frappe.tests.utils import FrappeTestCase
 
-from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
-	PASSWORD,
-	api_token,
+	ServedSiteTestCase,
 	committed_logs,
-	committed_sms_settings,
-	delete_logs,
-	make_user,
-	served_site,
 )
 
-SYSTEM_MANAGER = "sms-log-manager@example.com"
-DESK_USER = "sms-log-desk-user@example.com"
-CUSTOM_ROLE_USER = "sms-log-auditor@example.com"
-CUSTOM_ROLE = "SMS Log Test Auditor"
 READERS = ("System Manager", "Administrator")
-
-
-class ServedSiteTestCase(FrappeTestCase):
-	"""Users of each kind, one committed log, SMS Settings aimed at a gateway stub, and the site served."""
-
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.gateway = GatewayStub().start()
-		cls.addClassCleanup(cls.gateway.stop)
-
-		if not frappe.db.exists("Role", CUSTOM_ROLE):
-			frappe.get_doc({"doctype": "Role", "role_name": CUSTOM_ROLE, "desk_access": 1}).insert()
-		make_user(SYSTEM_MANAGER, ["System Manager"])
-		make_user(DESK_USER, ["Blogger"])
-		make_user(CUSTOM_ROLE_USER, [CUSTOM_ROLE])
-		cls.auth = {
-			"Guest": {},
-			"Desk User": api_token(DESK_USER),
-			"Custom Role": api_token(CUSTOM_ROLE_USER),
-			"System Manager": api_token(SYSTEM_MANAGER),
-			"Administrator": api_token("Administrator"),
-		}
-		cls.addClassCleanup(cls.remove_test_data)
-		resources = ExitStack()
-		cls.addClassCleanup(resources.close)
-		resources.enter_context(committed_sms_settings(cls.gateway))  # commits the users too
-
-		cls.message = f"API test {frappe.generate_hash(length=10)}"
-		sms_settings.send_sms(["+966500000001"], cls.message)
-		cls.log_name = committed_logs(message=cls.message)[0].name
-		cls.client = resources.enter_context(served_site())
-		for who, email in (
-			("Desk User", DESK_USER),
-			("Custom Role", CUSTOM_ROLE_USER),
-			("System Manager", SYSTEM_MANAGER),
-		):
-			cls.auth[f"{who} (session)"] = cls.session_login(email)
-
-	@classmethod
-	def session_login(cls, email):
-		"""Log in with a password as the Desk does; the cookies and CSRF token of that session."""
-		login = cls.client.request("POST", "/api/method/login", data={"usr": email, "pwd": PASSWORD})
-		assert login.ok, login.text
-		cookies = {cookie.name: cookie.value for cookie in login.cookies if cookie.name == "sid"}
-		desk = cls.client.request("GET", "/app", cookies=cookies)
-		csrf_token = re.search(r'csrf_token = "([^"]+)"', desk.text)
-		return {
-			"cookies": cookies,
-			"headers": {"X-Frappe-CSRF-Token": csrf_token.group(1) if csrf_token else ""},
-		}
-
-	@classmethod
-	def remove_test_data(cls):
-		delete_logs(message=("like", "%API test%"))
-		for user in (SYSTEM_MANAGER, DESK_USER, CUSTOM_ROLE_USER):
-			frappe.delete_doc("User", user, force=True)
-		frappe.delete_doc("Role", CUSTOM_ROLE, force=True)
-		frappe.db.set_value("User", "Administrator", {"api_key": None, "api_secret": None})
-		frappe.db.commit()
-
-	def setUp(self):
-		self.gateway.behaviours.clear()
-
-	def request(self, who, method, path, headers=None, **kwargs):
-		auth = self.auth[who]
-		if "cookies" not in auth:
-			auth = {"headers": auth}
-		headers = {**auth.get("headers", {}), **(headers or {})}
-		return self.client.request(method, path, headers=headers, cookies=auth.get("cookies"), **kwargs)
 
 
 class TestPermissions(ServedSiteTestCase):
