@@ -65,6 +65,11 @@ frappe.listview_settings["SMS Log"] = {
 		// reportview.get, but a number's newest logs come from its recipients' index
 		listview.method = "sms_log_app.phone_search.get_list_page";
 		add_phone_number_search(listview);
+		// The sender name is the list's subject, which Desk writes as text: the formatter's HTML
+		// (escaped, for the columns Desk writes as HTML) is read back to the text it shows.
+		const get_subject_text = listview.get_subject_text.bind(listview);
+		listview.get_subject_text = (doc, title) =>
+			frappe.utils.html2text(String(get_subject_text(doc, title) ?? ""));
 	},
 };
 
