@@ -192,7 +192,9 @@ def complete_if_done(log_name: str):
 	daily_totals.move(before, {**before, **values})
 	frappe.db.commit()
 	frappe.publish_progress(100, title=_("Sending SMS"), doctype="SMS Log", docname=log_name)
-	frappe.get_doc("SMS Log", log_name).notify_update()
+	# open forms reload, open lists refresh; the log is not loaded for it (a bulk log has thousands of rows)
+	modified = frappe.db.get_value("SMS Log", log_name, "modified")
+	frappe.get_doc({"doctype": "SMS Log", "name": log_name, "modified": modified}).notify_update()
 
 
 def _left(log_name: str, first: int, last: int) -> int:

@@ -3,13 +3,15 @@ seconds) and Ratios, which `sms_log_app.benchmark.run` prints as a table."""
 
 import copy
 import math
-import os
+import socket
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from unittest.mock import patch
 
 import frappe
@@ -28,7 +30,7 @@ from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary im
 	execute as delivery_summary_report,
 )
 from sms_log_app.tests.gateway_stub import GatewayStub
-from sms_log_app.tests.utils import bench_command, committed_sms_settings
+from sms_log_app.tests.utils import committed_sms_settings, free_port, start_worker
 
 CAPTURE_SENDER = SENDER_PREFIX + "Capture"
 # what the SMS Log list view asks for: standard fields, the in-list-view fields and the title field
@@ -206,14 +208,17 @@ def log_write(runs: int) -> list:
 	]
 
 
-def queued_send_throughput(recipients: int, gateway: GatewayStub) -> list:
-	"""Recipients a second of a queued send of `recipients` numbers to the instant stub, its jobs run in
-	this process with the default settings, against plain `gateway.deliver` (one request at a time)."""
+def queued_send_throughput(recipients: int) -> list:
+	"""Recipients a second of a queued send of `recipients` numbers, its jobs run in this process with
+	the default settings, against plain `gateway.deliver` (one request at a time), both to an instant
+	stub in a process of its own, as a real gateway is: in this one it would share the interpreter
+	lock with the sending threads."""
 	targets = numbers(recipients)
-	started = time.perf_counter()
-	deliver(gateway_config(10), targets, "Benchmark: plain deliver")
-	plain = time.perf_counter() - started
-	queued = _queued_in_process(targets, "Benchmark: queued send")
+	with gateway_process():
+		started = time.perf_counter()
+		deliver(gateway_config(10), targets, "Benchmark: plain deliver")
+		plain = time.perf_counter() - started
+		queued = _queued_in_process(targets, "Benchmark: queued send")
 	rows = f"{recipients:,} recipients"
 	return [
 		Figure(
@@ -222,6 +227,29 @@ def queued_send_throughput(recipients: int, gateway: GatewayStub) -> list:
 		Figure(f"queued send, jobs in-process ({recipients / queued:,.0f} recipients/s)", rows, [queued]),
 		Ratio("queued send throughput / deliver alone", plain / queued, 0.8, at_least=True),
 	]
+
+
+@contextmanager
+def gateway_process():
+	"""An instant gateway stub in a process of its own on 127.0.0.1, with SMS Settings committed to
+	point at it while the block runs."""
+	port = free_port()
+	stub = subprocess.Popen([sys.executable, "-m", "sms_log_app.tests.gateway_stub", str(port)])
+	gateway = SimpleNamespace(url=f"http://127.0.0.1:{port}/send", receiver_parameter="to")
+	try:
+		deadline = time.monotonic() + 30
+		while True:
+			with socket.socket() as probe:
+				if probe.connect_ex(("127.0.0.1", port)) == 0:
+					break
+			if time.monotonic() > deadline:
+				raise RuntimeError("The gateway stub did not start")
+			time.sleep(0.1)
+		with committed_sms_settings(gateway):
+			yield
+	finally:
+		stub.terminate()
+		stub.wait(timeout=30)
 
 
 def queued_send_slow_gateway(recipients: int, gateway: GatewayStub, delay: float = 0.1) -> list:
@@ -290,15 +318,7 @@ def _queued_on_workers(targets: list[str], message: str, workers: int) -> float:
 	"""Seconds from starting `workers` burst worker processes on a queued send to its completion."""
 	log_name = bulk_send.queue_send(Send(targets, message, SENDER_PREFIX + "Queue"), {})
 	started = time.perf_counter()
-	processes = [
-		subprocess.Popen(
-			bench_command("worker", "--queue", "long", "--burst"),
-			cwd=os.path.abspath(frappe.local.sites_path),
-			stdout=subprocess.DEVNULL,
-			stderr=subprocess.DEVNULL,
-		)
-		for _ in range(workers)
-	]
+	processes = [start_worker("long") for _ in range(workers)]
 	for process in processes:
 		process.wait(timeout=3600)
 	took = time.perf_counter() - started

@@ -23,7 +23,7 @@ def run(logs: int = 200_000, runs: int = 20, keep: bool = False):
 		figures += measure.capture_overhead(1, runs=runs * 2, gateway=gateway, delay=0.05)
 		figures += measure.capture_overhead(10, runs=runs, gateway=gateway, delay=0.05)
 		figures += measure.bulk_log_write(1000, runs=5)
-		figures += measure.queued_send_throughput(10_000, gateway)
+		figures += measure.queued_send_throughput(10_000)
 		figures += measure.queued_send_slow_gateway(1000, gateway)
 		figures += measure.queued_send_on_workers(10_000, gateway)
 		figures += measure.rate_limit_on_workers(1000, 50, gateway)

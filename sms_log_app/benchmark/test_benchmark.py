@@ -51,7 +51,7 @@ class TestBenchmark(FrappeTestCase):
 				+ measure.capture_overhead(1, runs=1, gateway=gateway)
 				+ measure.capture_overhead(2, runs=1, gateway=gateway, delay=0.05)
 				+ measure.bulk_log_write(10, runs=1)
-				+ measure.queued_send_throughput(50, gateway)
+				+ measure.queued_send_throughput(50)
 				+ measure.queued_send_slow_gateway(40, gateway, delay=0.01)
 				+ measure.queued_send_on_workers(40, gateway, delay=0.01, parallel=2)
 				+ measure.rate_limit_on_workers(40, 20, gateway)

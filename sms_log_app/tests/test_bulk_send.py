@@ -6,9 +6,7 @@ processes send it in chunks, spread over as many workers as run, resume after be
 sending a number twice, and keep the gateway's rate limit for the whole site. Small sends stay
 synchronous."""
 
-import os
 import signal
-import subprocess
 import time
 from collections import Counter
 
@@ -24,11 +22,11 @@ from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import ge
 from sms_log_app.status import QUEUED, SENDING, SENT, UNCONFIRMED
 from sms_log_app.tests.utils import (
 	GatewayTestCase,
-	bench_command,
 	committed_sms_settings,
 	delete_logs,
 	run_jobs,
 	set_limits,
+	start_worker,
 )
 
 MESSAGE = "Bulk send test"
@@ -89,15 +87,7 @@ class TestBulkSend(GatewayTestCase):
 
 	def run_on_two_workers(self, log_name: str):
 		"""Two burst workers at once, as two machines of one site would run them."""
-		workers = [
-			subprocess.Popen(
-				bench_command("worker", "--queue", "long", "--burst"),
-				cwd=os.path.abspath(frappe.local.sites_path),
-				stdout=subprocess.DEVNULL,
-				stderr=subprocess.DEVNULL,
-			)
-			for _ in range(2)
-		]
+		workers = [start_worker("long") for _ in range(2)]
 		for worker in workers:
 			worker.wait(timeout=300)
 		wait_until(lambda: committed_status(log_name) != QUEUED)
@@ -159,12 +149,7 @@ class TestBulkSend(GatewayTestCase):
 		self.use_limits(messages_per_second=50)  # 500 recipients take 10 s
 		targets = numbers(500, 2)
 		log_name = capture_send(targets)
-		worker = subprocess.Popen(
-			bench_command("worker", "--queue", "long"),
-			cwd=os.path.abspath(frappe.local.sites_path),
-			stdout=subprocess.DEVNULL,
-			stderr=subprocess.DEVNULL,
-		)
+		worker = start_worker("long", burst=False)
 		try:
 			wait_until(lambda: len(self.gateway.requests) >= 200, what="200 requests at the gateway")
 		finally:

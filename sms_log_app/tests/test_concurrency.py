@@ -5,7 +5,6 @@
 and background jobs run by two job workers at the same time. Every call leaves exactly one SMS Log."""
 
 import json
-import os
 import subprocess
 import time
 from collections import Counter
@@ -19,12 +18,12 @@ from sms_log_app.log_writer import separate_connection
 from sms_log_app.tests.utils import (
 	GatewayTestCase,
 	api_token,
-	bench_command,
 	committed_logs,
 	committed_sms_settings,
 	delete_logs,
 	make_user,
 	served_site,
+	start_worker,
 )
 
 SEND_SMS = "frappe.core.doctype.sms_settings.sms_settings.send_sms"
@@ -78,15 +77,7 @@ class TestConcurrentSends(GatewayTestCase):
 			if how == "job"
 		]
 		deadline = time.monotonic() + HANG_GUARD
-		workers = [
-			subprocess.Popen(
-				bench_command("worker", "--queue", "short", "--burst"),
-				cwd=os.path.abspath(frappe.local.sites_path),
-				stdout=subprocess.DEVNULL,
-				stderr=subprocess.DEVNULL,
-			)
-			for _ in range(JOB_WORKERS)
-		]
+		workers = [start_worker("short") for _ in range(JOB_WORKERS)]
 		for worker in workers:
 			self.addCleanup(worker.kill)
 		# a worker takes seconds to start: send over HTTP only once the jobs are being run

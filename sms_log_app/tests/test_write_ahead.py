@@ -23,37 +23,28 @@ from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import InvalidMessageIdPattern
 from sms_log_app.status import DELIVERED, FAILED, PARTIALLY_DELIVERED, QUEUED, SENDING, UNCONFIRMED
 from sms_log_app.tests.utils import (
-	GatewayTestCase,
+	SMSLogTestCase,
 	WriteAheadAudit,
 	api_token,
 	committed_logs,
 	committed_sms_settings,
-	configure_sms_settings,
 	delete_logs,
 	served_site,
 	set_limits,
-	set_site_country,
 )
 
 N1, N2, N3 = "+966500000011", "+966500000012", "+966500000013"
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
 
 
-class WriteAheadTestCase(GatewayTestCase):
+class WriteAheadTestCase(SMSLogTestCase):
 	"""Each test sends a message of its own; the gateway stub audits every request it gets."""
 
 	def setUp(self):
-		self.gateway.behaviours.clear()
-		self.gateway.requests.clear()
+		super().setUp()
 		self.gateway.delay = 0
 		self.audit = WriteAheadAudit()
 		self.gateway.on_request = self.audit
-		configure_sms_settings(self.gateway)
-		set_site_country()
-		set_limits(gateway_timeout=2)
-		self.message = f"Write-ahead {frappe.generate_hash(length=10)}"
-		self.addCleanup(delete_logs, message=("like", f"%{self.message}%"))
-		self.addCleanup(frappe.db.rollback)
 
 	def auth(self) -> dict:
 		"""An API key of Administrator's, committed for the served site, and removed afterwards."""
@@ -66,11 +57,6 @@ class WriteAheadTestCase(GatewayTestCase):
 	def assert_logged_first(self, requests: int):
 		self.assertEqual(len(self.audit.checked), requests, "requests the stub audited")
 		self.assertEqual(self.audit.violations, [], "numbers that reached the gateway before their log")
-
-	def the_log(self, **filters):
-		logs = committed_logs(message=("like", f"%{self.message}%"), **filters)
-		self.assertEqual(len(logs), 1)
-		return logs[0]
 
 
 class TestEveryPathLogsFirst(WriteAheadTestCase):
@@ -93,28 +79,10 @@ class TestEveryPathLogsFirst(WriteAheadTestCase):
 		self.assert_logged_first(2)
 
 	def test_notification(self):
-		self.addCleanup(frappe.cache.hdel, "notifications", "Contact")
-		frappe.get_doc(
-			{
-				"doctype": "Notification",
-				"name": self.message,
-				"subject": "SMS test",
-				"document_type": "Contact",
-				"event": "New",
-				"channel": "SMS",
-				"message": self.message,
-				"recipients": [{"receiver_by_document_field": "mobile_no"}],
-			}
-		).insert()
-		frappe.get_doc(
-			{
-				"doctype": "Contact",
-				"first_name": self.message[-10:],
-				"phone_nos": [{"phone": N1, "is_primary_mobile_no": 1}],
-			}
-		).insert()
+		notification = self.sms_notification(self.message)
+		frappe.get_doc(self.contact(self.message[-10:], N1)).insert()
 		self.assert_logged_first(1)
-		self.assertEqual(self.the_log().notification, self.message)
+		self.assertEqual(self.the_log().notification, notification.name)
 
 	def test_otp(self):
 		self.assertTrue(twofactor.send_token_via_sms(pyotp.random_base32(), token=3, phone_no=N3))

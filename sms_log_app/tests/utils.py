@@ -199,6 +199,17 @@ class WriteAheadAudit:
 			self.violations.append(number)
 
 
+def start_worker(queue: str, burst: bool = True) -> subprocess.Popen:
+	"""A real job worker process of the bench, for the current site's jobs on `queue`; with `burst`
+	it ends once the queue is empty."""
+	return subprocess.Popen(
+		bench_command("worker", "--queue", queue, *(["--burst"] if burst else [])),
+		cwd=os.path.abspath(frappe.local.sites_path),
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
+
+
 def run_jobs(*jobs, queue="short"):
 	"""Run `jobs` in a real worker process and wait until each has finished.
 
