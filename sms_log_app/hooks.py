@@ -45,6 +45,8 @@ override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.override
 
 # Desk
 # ----
+# The status colours of SMS Logs, one map for the server and Desk (status.INDICATOR_COLORS).
+boot_session = "sms_log_app.boot.boot_session"
 # The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).
 additional_timeline_content = {"*": ["sms_log_app.timeline.timeline_entries"]}
 
