@@ -24,6 +24,20 @@ REJECTED = "Rejected"
 UNKNOWN = "Unknown"
 FINAL_DELIVERY = (DELIVERED, UNDELIVERED, EXPIRED, REJECTED, FAILED)
 
+# Desk's indicator colour for each status of a log, and of a recipient's outcome (anything else is a
+# failure: red). The list, the form and the timeline use it; Desk gets it at boot (`boot.py`).
+INDICATOR_COLORS = {
+	SENT: "blue",
+	PARTIALLY_SENT: "orange",
+	FAILED: "red",
+	DELIVERED: "green",
+	PARTIALLY_DELIVERED: "yellow",
+	UNDELIVERED: "red",
+	QUEUED: "gray",
+	SENDING: "light-blue",
+	UNCONFIRMED: "purple",
+}
+
 
 def log_status(requested: int, sent: int, unconfirmed: int = 0) -> str:
 	"""The status of a send from how many recipients were requested, how many the gateway accepted and

@@ -21,7 +21,7 @@ from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
 from sms_log_app.phone_search import newest_logs
 from sms_log_app.record_access import has_unrestricted_read
-from sms_log_app.status import DELIVERED, FINAL_DELIVERY, QUEUED, SENDING, SENT, UNCONFIRMED
+from sms_log_app.status import FINAL_DELIVERY, INDICATOR_COLORS
 
 SHOWN = 20  # the newest logs shown; a link to the SMS Log list leads to the rest
 EXCERPT_LENGTH = 100
@@ -37,15 +37,6 @@ PERSON_NUMBER_FIELDS = {
 }
 # The Contact whose numbers count as the party's own.
 PRIMARY_CONTACT_FIELD = {"Customer": "customer_primary_contact", "Supplier": "supplier_primary_contact"}
-
-# any other outcome is a failure: red
-OUTCOME_COLORS = {
-	SENT: "blue",
-	DELIVERED: "green",
-	QUEUED: "gray",
-	SENDING: "light-blue",
-	UNCONFIRMED: "purple",
-}
 
 
 def timeline_entries(doctype: str, docname: str) -> list[dict]:
@@ -254,7 +245,7 @@ def log_entry(log, outcomes: list[tuple[str, int, str]], labels: Labels) -> dict
 	for result, count, _number in outcomes:
 		totals[result] = totals.get(result, 0) + count
 	pills = "".join(
-		f'<span class="indicator-pill {OUTCOME_COLORS.get(result, "red")} ml-1">'
+		f'<span class="indicator-pill {INDICATOR_COLORS.get(result, "red")} ml-1">'
 		f"{labels.outcome(result)}{f' ({count})' if recipients > 1 else ''}</span>"
 		for result, count in totals.items()
 	)
