@@ -41,10 +41,25 @@ override_doctype_class = {
 }
 
 # Frappe v15's get_count checks no permission, for any DocType: records must not be probed through it.
-override_whitelisted_methods = {"frappe.client.get_count": "sms_log_app.overrides.client.get_count"}
+# Report Builder and the group-by sidebar draw values as HTML: the server escapes what a caller sent.
+override_whitelisted_methods = {
+	"frappe.client.get_count": "sms_log_app.overrides.client.get_count",
+	"frappe.desk.reportview.get": "sms_log_app.overrides.desk.get",
+	"frappe.desk.listview.get_group_by_count": "sms_log_app.overrides.desk.get_group_by_count",
+}
 
 # Desk
 # ----
+# Desk loads a DocType's scripts from the folder of the module that owns it, which for SMS Log is
+# ERPNext's (or Frappe v16's) where they own it: the app's scripts live in public/js and come through
+# these hooks only, so that every site runs them, and runs them once. verbatim_fields.js shows what a
+# caller sent as text; Desk runs list scripts whenever it loads a DocType (form, list or report).
+doctype_js = {"SMS Log": "public/js/sms_log.js"}
+doctype_list_js = {
+	"SMS Log": ["public/js/verbatim_fields.js", "public/js/sms_log_list.js"],
+	"SMS Log Daily Total": "public/js/verbatim_fields.js",
+	"SMS Send Refusal": "public/js/verbatim_fields.js",
+}
 # The status colours of SMS Logs, one map for the server and Desk (status.INDICATOR_COLORS).
 boot_session = "sms_log_app.boot.boot_session"
 # The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).

@@ -7,7 +7,9 @@ import { after, before, describe, it } from "node:test";
 
 import {
 	ARTIFACTS,
+	assert_readable_dates,
 	BASE_URL,
+	HOSTILE_ADDRESS,
 	HOSTILE_MESSAGE,
 	HOSTILE_NUMBER,
 	HOSTILE_SENDER,
@@ -204,6 +206,19 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		assert.match(await page.locator(".dt-footer").innerText(), /Total/);
 		await wait_for_bars(page, ".chart-wrapper");
 		await shot("06-report-last-7-days.png");
+		// the default range, 30 days
+		await page.evaluate(() =>
+			frappe.query_report.set_filter_value(
+				"from_date",
+				frappe.datetime.add_days(frappe.datetime.get_today(), -29)
+			)
+		);
+		await page.waitForFunction(
+			() => document.querySelectorAll(".chart-wrapper svg .x.axis text").length === 30
+		);
+		await wait_for_bars(page, ".chart-wrapper");
+		await assert_readable_dates(page, ".chart-wrapper", assert);
+		await shot("06b-report-30-days.png");
 	});
 
 	it("opens the SMS Logs workspace with its number cards, chart and shortcuts", async () => {
@@ -229,6 +244,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		assert.match(cards[1][1], /^\d+$/);
 		assert.match(cards[2][1], /^[\d.]+%$/);
 		await wait_for_bars(page, ".widget.dashboard-widget-box");
+		await assert_readable_dates(page, ".widget.dashboard-widget-box", assert);
 		const shortcuts = await page.locator(".shortcut-widget-box").allInnerTexts();
 		assert.deepEqual(
 			shortcuts.map((s) => s.trim()),
@@ -259,6 +275,25 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			await assert_literal(".form-layout", HOSTILE_MESSAGE);
 			await assert_literal(".form-layout", HOSTILE_NUMBER);
 			await assert_literal(".page-head", "Mallory");
+			// the app's form and list scripts ran, once, whichever app owns SMS Log
+			const scripts = await page.evaluate(() => {
+				const meta = locals.DocType["SMS Log"];
+				return `${meta.__js}\n${meta.__list_js}`;
+			});
+			for (const script of ["sms_log.js", "sms_log_list.js", "verbatim_fields.js"]) {
+				assert.equal(
+					scripts.split(`sms_log_app/public/js/${script} */`).length - 1,
+					1,
+					`${script} is loaded once`
+				);
+			}
+			for (const button of ["Resend", "Open ToDo"]) {
+				assert.ok(
+					await page.locator(".page-actions button", { hasText: button }).isVisible(),
+					`${button} is offered`
+				);
+			}
+			assert.equal(await page.locator(".page-actions .primary-action:visible").count(), 0);
 			await shot("09-hostile-form.png");
 		});
 
@@ -284,6 +319,144 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			await page.waitForTimeout(1500);
 			assert.equal(await xss_fired(page), false, "no script ran in the Desk print preview");
 			await shot("12-hostile-print-preview.png");
+		});
+
+		it("is text in Report Builder, its columns and its group-by sidebar with counts", async () => {
+			await page.evaluate(() =>
+				frappe.model.user_settings.save("SMS Log", "group_by_fields", ["sender_name"])
+			);
+			try {
+				await open(
+					page,
+					"/app/sms-log/view/report?sender_name=" + encodeURIComponent("%Mallory%")
+				);
+				await page.waitForFunction(
+					() =>
+						window.cur_list?.view_name === "Report" &&
+						cur_list.data?.length === 1 &&
+						document.querySelectorAll(".dt-scrollable .dt-row").length === 1
+				);
+				await assert_literal(".dt-scrollable", HOSTILE_SENDER);
+				await assert_literal(".dt-scrollable", HOSTILE_MESSAGE);
+				await assert_literal(".dt-scrollable", HOSTILE_NUMBER);
+				await page.click(".group-by-field a[data-fieldname=sender_name]");
+				const item = page.locator(".group-by-dropdown .group-by-item", {
+					hasText: "Mallory",
+				});
+				await item.first().waitFor();
+				await assert_literal(
+					".group-by-field:has(a[data-fieldname=sender_name]) .group-by-dropdown",
+					HOSTILE_SENDER
+				);
+				assert.match(await item.first().locator(".group-by-count").innerText(), /^\d+$/);
+				await shot("23-hostile-report-builder.png");
+				await page.keyboard.press("Escape");
+			} finally {
+				await page.evaluate(() =>
+					frappe.model.user_settings.save("SMS Log", "group_by_fields", null)
+				);
+			}
+		});
+
+		it("is text in SMS Log Daily Total's list, report and form", async () => {
+			const filter = "?sender_name=" + encodeURIComponent("%Mallory%");
+			await open(page, "/app/sms-log-daily-total" + filter);
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.doctype === "SMS Log Daily Total" &&
+					cur_list.data?.length >= 1 &&
+					$(".list-row-container .list-row").length >= 1
+			);
+			await assert_literal(".list-row-container", HOSTILE_SENDER);
+			const [total] = await page.evaluate(() => cur_list.data.map((d) => d.name));
+			await shot("24-hostile-daily-total-list.png");
+
+			await open(page, "/app/sms-log-daily-total/view/report" + filter);
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.view_name === "Report" &&
+					document.querySelectorAll(".dt-scrollable .dt-row").length >= 1
+			);
+			await assert_literal(".dt-scrollable", HOSTILE_SENDER);
+
+			await open(page, `/app/sms-log-daily-total/${total}`);
+			await page.waitForFunction(() => window.cur_frm?.doc?.doctype === "SMS Log Daily Total");
+			await assert_literal(".form-layout", HOSTILE_SENDER);
+			assert.equal(await page.locator(".page-actions .primary-action:visible").count(), 0);
+			await shot("25-hostile-daily-total-form.png");
+		});
+
+		it("is text in SMS Send Refusal's list, report and form", async () => {
+			await open(page, "/app/sms-send-refusal?user=" + encodeURIComponent(PLAIN_USER));
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.doctype === "SMS Send Refusal" &&
+					cur_list.data?.length >= 1 &&
+					$(".list-row-container .list-row").length >= 1
+			);
+			const [refusal] = await page.evaluate(() => cur_list.data.map((d) => d.name));
+			assert.equal(await xss_fired(page), false, "no script ran");
+
+			await open(page, "/app/sms-send-refusal/view/report?name=" + refusal);
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.view_name === "Report" &&
+					document.querySelectorAll(".dt-scrollable .dt-row").length === 1
+			);
+			await page.evaluate(() => {
+				if (!cur_list.columns.some((c) => c.docfield?.fieldname === "ip_address")) {
+					cur_list.add_column_to_datatable("ip_address", "SMS Send Refusal");
+				}
+			});
+			await page.locator(".dt-scrollable", { hasText: HOSTILE_ADDRESS }).waitFor();
+			await assert_literal(".dt-scrollable", HOSTILE_ADDRESS);
+
+			await open(page, `/app/sms-send-refusal/${refusal}`);
+			await page.waitForFunction(() => window.cur_frm?.doc?.doctype === "SMS Send Refusal");
+			await assert_literal(".form-layout", HOSTILE_ADDRESS);
+			await shot("26-hostile-refusal-form.png");
+
+			await page.goto(
+				`${BASE_URL}/printview?doctype=SMS%20Send%20Refusal&name=${refusal}&format=Standard`
+			);
+			await page.waitForSelector(".print-format");
+			// Frappe's print leaves out a value that is nothing but markup (printview.has_value)
+			assert.equal(await xss_fired(page), false, "no script ran in the print view");
+			assert.match(await page.locator(".print-format").innerText(), /Plain User/);
+		});
+
+		it("is text in the awesome bar and on the workspace", async () => {
+			await open(page, "/app/sms-logs");
+			await page.waitForFunction(
+				() => document.querySelectorAll(".number-widget-box .number").length === 3
+			);
+			await page.fill("#navbar-search", "Mallory");
+			await page.locator(".awesomplete ul li").first().waitFor();
+			await page.waitForTimeout(1000);
+			assert.equal(await xss_fired(page), false, "no script ran");
+			await shot("27-hostile-awesome-bar.png");
+			await page.keyboard.press("Escape");
+		});
+
+		it("is text in the message a send shows", async () => {
+			// as Desk sends (ERPNext's Send SMS): a number that carries HTML is refused, and said so
+			await open(page, "/app/sms-logs");
+			await page.evaluate(
+				(number) =>
+					frappe.call({
+						method: "frappe.core.doctype.sms_settings.sms_settings.send_sms",
+						args: {
+							receiver_list: [number, "+966500000002"],
+							msg: "Browser test: one number carries HTML",
+						},
+					}),
+				HOSTILE_NUMBER
+			);
+			await page.locator(".modal.show .msgprint").waitFor();
+			// as Frappe cleaned it: without its spaces
+			await assert_literal(".modal.show .msgprint", HOSTILE_NUMBER.replace(/\s/g, ""));
+			await shot("28-hostile-send-message.png");
+			await page.keyboard.press("Escape");
 		});
 	});
 

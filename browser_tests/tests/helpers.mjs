@@ -19,6 +19,7 @@ export const SEARCHED_E164 = "+966500000001";
 export const HOSTILE_MESSAGE = "<img src=x onerror=window.__xss=1>";
 export const HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>";
 export const HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory";
+export const HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>";
 export const TIMELINE_CONTACT = "Huda Timeline";
 export const TIMELINE_TODO = "Payment reminder, with its SMS on the timeline";
 
@@ -135,4 +136,21 @@ export async function wait_for_bars(page, scope) {
 		scope,
 		{ polling: 300 }
 	);
+}
+
+// The dates under a chart's bars that Frappe Charts drew in `scope`: every one of them whole (a day
+// and a month), none cut down to "...", and enough of them to read the month by.
+export async function assert_readable_dates(page, scope, assert) {
+	const labels = await page.evaluate(
+		(scope) =>
+			[...document.querySelectorAll(`${scope} .chart-container svg .x.axis text`)].map((t) =>
+				t.textContent.trim()
+			),
+		scope
+	);
+	const shown = labels.filter(Boolean);
+	assert.ok(shown.length >= 8, `dates are shown under the bars (${labels.join("|")})`);
+	for (const label of shown) {
+		assert.match(label, /^\d{1,2} \S+$/, `"${label}" is a whole date`);
+	}
 }

@@ -1,5 +1,6 @@
-"""Realistic SMS Logs, two users, and a contact and a ToDo with SMS on their timelines, for looking at
-the Desk views and for the browser tests.
+"""Realistic SMS Logs, two users, and a contact and a ToDo with SMS on their timelines (and, where
+ERPNext is installed, customers and a Sales Invoice with theirs), for looking at the Desk views and for
+the browser tests.
 
 Run on a throwaway site:
 
@@ -14,10 +15,10 @@ import random
 
 import frappe
 from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
-from frappe.utils import add_to_date, getdate, now_datetime
+from frappe.utils import add_to_date, fmt_money, getdate, now_datetime
 from frappe.utils.password import update_password
 
-from sms_log_app import daily_totals, sending
+from sms_log_app import daily_totals, send_permission, sending
 from sms_log_app.references import reference
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
@@ -41,11 +42,22 @@ HOSTILE_MESSAGE = (
 )
 HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>"
 HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory"
+# The address of a refused request, as older releases took it from X-Forwarded-For (the client's).
+HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>"
 
 # A contact whose mobile is SEARCHED_NUMBER typed in local format, and the document the hostile log was
 # sent for: the browser tests read the SMS on their form timelines.
 TIMELINE_CONTACT = "Huda Timeline"
 TIMELINE_TODO = "Payment reminder, with its SMS on the timeline"
+
+# Where ERPNext is installed: customers with mobiles (typed in local format) and a Sales Invoice of the
+# first one, with SMS sent for the invoice and to each customer, on their form timelines at once.
+DEMO_CUSTOMERS = (
+	("Al Noor Trading", "0551000001"),
+	("Riyadh Family Clinics", "0551000002"),
+	("Sahara Logistics", "0551000003"),
+)
+DEMO_ITEM = "SMS Demo Consulting Hour"
 
 SENDERS = ("Noura Al-Qahtani", "Collections Desk", "Clinic Reminders", "Support Team", "Scheduler")
 MESSAGES = (
@@ -64,14 +76,12 @@ REJECTED_NUMBERS = {"+966511111111": "reject", "+966522222222": "reject", "+9665
 def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	"""Replace the seeded logs with `count` new ones spread over the last `days` days."""
 	rng = random.Random(rng_seed)
-	# past the setup wizard, as a Saudi site: national numbers are read as Saudi ones
-	setup_complete(
-		{"language": "English", "country": "Saudi Arabia", "timezone": "Asia/Riyadh", "currency": "SAR"}
-	)
+	complete_setup()
 	set_site_country()
 	make_users()
 	documents = make_references()
 	timeline_todo = make_timeline_documents()
+	invoice = make_erpnext_documents()
 	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER)))
 	frappe.db.commit()
 
@@ -82,12 +92,48 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 			age = 0 if i % 5 == 0 else rng.randrange(days)
 			sent_at = add_to_date(now_datetime(), days=-age, minutes=-rng.randrange(600) if age else -i)
 			send(rng, documents, sent_at, searched=i % 12 == 0)
+		if invoice:
+			send_erpnext_demo(invoice)
 		# the newest log carries HTML and script everywhere a user can put it
 		with reference("ToDo", timeline_todo):
 			name = sending.send_and_log(
 				[HOSTILE_NUMBER, SEARCHED_NUMBER], HOSTILE_MESSAGE, sender_name=HOSTILE_SENDER
 			)
 		backdate(name, now_datetime())
+	frappe.db.commit()
+	refuse_from_hostile_address()
+
+
+def refuse_from_hostile_address():
+	"""A send of the plain user refused for their role, with HTML for its address: what releases before
+	`sms_log_app.client_address` recorded from X-Forwarded-For, which the client writes. Such records
+	stay on a site until Log Settings clear them."""
+	frappe.db.delete("SMS Send Refusal", {"user": PLAIN_USER})
+	frappe.db.commit()
+	send_permission.record_refusal(PLAIN_USER, send_permission.ROLE, 1)
+	frappe.db.set_value(
+		"SMS Send Refusal", {"user": PLAIN_USER}, "ip_address", HOSTILE_ADDRESS, update_modified=False
+	)
+	frappe.db.commit()
+
+
+def complete_setup():
+	"""Past the setup wizard, as a Saudi site (national numbers are read as Saudi ones); where ERPNext
+	is installed, with a company, so that ERPNext's Desk opens. A site already set up is left as it is."""
+	args = {"language": "English", "country": "Saudi Arabia", "timezone": "Asia/Riyadh", "currency": "SAR"}
+	if "erpnext" in frappe.get_installed_apps():
+		year = now_datetime().year
+		args |= {
+			"company_name": "Dafater Demo",
+			"company_abbr": "DD",
+			"chart_of_accounts": "Standard",
+			"fy_start_date": f"{year}-01-01",
+			"fy_end_date": f"{year}-12-31",
+			"full_name": "Demo Administrator",
+			"email": "demo@example.com",
+			"industry": "Services",
+		}
+	setup_complete(args)
 	frappe.db.commit()
 
 
@@ -133,7 +179,8 @@ def backdate(name: str, sent_at):
 
 
 def make_users():
-	"""A System Manager, in English, and a Desk user who may not read SMS Logs."""
+	"""A System Manager, in English (who may also sell, where ERPNext is installed), and a Desk user who
+	may not read SMS Logs."""
 	for email, first_name, role in (
 		(MANAGER, "SMS Manager", "System Manager"),
 		(PLAIN_USER, "Plain User", "Blogger"),
@@ -145,6 +192,11 @@ def make_users():
 			user.insert(ignore_permissions=True)
 		frappe.db.set_value("User", email, "language", "en")
 		update_password(email, PASSWORD)
+	if "erpnext" in frappe.get_installed_apps():
+		# ERPNext's Sales Invoices and Customers, for their timelines and their Send SMS
+		user = frappe.get_doc("User", MANAGER)
+		if missing := {"Accounts User", "Sales User"} - {row.role for row in user.roles}:
+			user.add_roles(*sorted(missing))
 
 
 def make_timeline_documents() -> str:
@@ -160,6 +212,68 @@ def make_timeline_documents() -> str:
 		).insert(ignore_permissions=True)
 	todo = frappe.db.get_value("ToDo", {"description": TIMELINE_TODO})
 	return todo or frappe.get_doc({"doctype": "ToDo", "description": TIMELINE_TODO}).insert().name
+
+
+def make_erpnext_documents() -> str | None:
+	"""Where ERPNext is installed: the demo customers, each with a mobile on its primary contact, and a
+	submitted Sales Invoice of the first; returns the invoice's name (None without ERPNext)."""
+	if "erpnext" not in frappe.get_installed_apps():
+		return None
+	import erpnext
+
+	for customer_name, mobile in DEMO_CUSTOMERS:
+		if not frappe.db.exists("Customer", customer_name):
+			# ERPNext makes the customer's primary contact from mobile_no
+			frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": customer_name,
+					"customer_type": "Company",
+					"mobile_no": mobile,
+				}
+			).insert(ignore_permissions=True)
+	if not frappe.db.exists("Item", DEMO_ITEM):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": DEMO_ITEM,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	customer = DEMO_CUSTOMERS[0][0]
+	invoice = frappe.db.get_value("Sales Invoice", {"customer": customer, "docstatus": 1})
+	if not invoice:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Sales Invoice",
+				"customer": customer,
+				"company": erpnext.get_default_company(),
+				"items": [{"item_code": DEMO_ITEM, "qty": 2, "rate": 150}],
+			}
+		)
+		doc.insert(ignore_permissions=True)
+		doc.submit()
+		invoice = doc.name
+	frappe.db.commit()
+	return invoice
+
+
+def send_erpnext_demo(invoice: str):
+	"""A reminder for the invoice to its customer's mobile, and a greeting to each demo customer."""
+	for i, (customer_name, mobile) in enumerate(DEMO_CUSTOMERS):
+		name = sending.send_and_log(
+			[mobile], f"Dear {customer_name}, thank you for choosing us.", sender_name="Support Team"
+		)
+		backdate(name, add_to_date(now_datetime(), hours=-(i + 2)))
+	total, currency = frappe.db.get_value("Sales Invoice", invoice, ["grand_total", "currency"])
+	with reference("Sales Invoice", invoice):
+		sending.send_and_log(
+			[DEMO_CUSTOMERS[0][1]],
+			f"Invoice {invoice} of {fmt_money(total, currency=currency)} is due. Thank you.",
+			sender_name="Collections Desk",
+		)
 
 
 def make_references() -> list[tuple[str, str]]:

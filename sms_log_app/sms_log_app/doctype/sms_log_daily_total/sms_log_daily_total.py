@@ -5,8 +5,10 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sms_log_app.verbatim import VerbatimFieldsAsText
 
-class SMSLogDailyTotal(Document):
+
+class SMSLogDailyTotal(VerbatimFieldsAsText, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -7,8 +7,10 @@ from frappe.model.document import Document
 from frappe.query_builder import Interval
 from frappe.query_builder.functions import Now
 
+from sms_log_app.verbatim import VerbatimFieldsAsText
 
-class SMSSendRefusal(Document):
+
+class SMSSendRefusal(VerbatimFieldsAsText, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

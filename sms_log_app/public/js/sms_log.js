@@ -31,8 +31,44 @@ frappe.ui.form.on("SMS Log", {
 		if (frappe.user.has_role("System Manager") && can_resend(frm.doc)) {
 			frm.add_custom_button(__("Resend"), () => resend(frm));
 		}
+		watch_bulk_send(frm);
 	},
 });
+
+// While a bulk send goes out in the background (bulk_send), the form shows how far it has got and
+// reloads when it is done. The jobs' realtime progress needs Frappe's socket.io server, so the form
+// also reads the log's recipients_done every few seconds, and moves on every site.
+const BULK_POLL_MS = 2000;
+
+function watch_bulk_send(frm) {
+	clearTimeout(frm.sms_log_bulk_poll);
+	if (frm.doc.status !== "Queued") return;
+	const name = frm.doc.name;
+	const show = (done, total) => {
+		frm.set_intro(summary({ ...frm.doc, recipients_done: done }), "blue");
+		frm.dashboard.show_progress(
+			__("Sending SMS"),
+			(done * 100) / (total || 1),
+			__("{0} of {1} recipients", [done, total])
+		);
+	};
+	const poll = async () => {
+		if (frm.doc.name !== name || frappe.get_route_str() !== `Form/SMS Log/${name}`) return;
+		const { message: log } = await frappe.db.get_value("SMS Log", name, [
+			"status",
+			"recipients_done",
+			"noofrequested_sms",
+		]);
+		if (log.status !== "Queued") {
+			frm.reload_doc();
+			return;
+		}
+		show(log.recipients_done || 0, log.noofrequested_sms);
+		frm.sms_log_bulk_poll = setTimeout(poll, BULK_POLL_MS);
+	};
+	show(frm.doc.recipients_done || 0, frm.doc.noofrequested_sms);
+	frm.sms_log_bulk_poll = setTimeout(poll, BULK_POLL_MS);
+}
 
 const NOT_DELIVERED = ["Undelivered", "Expired", "Rejected", "Failed"];
 

@@ -3,31 +3,6 @@
 
 const SMS_LOG_EXCERPT_LENGTH = 80;
 
-// The message, the numbers, the sender name and the gateway's answers are kept exactly as sent
-// (ignore_xss_filter), so Desk must show them as text wherever it formats them: the form, the
-// recipients table and Report Builder.
-for (const doctype of ["SMS Log", "SMS Log Recipient"]) {
-	for (const df of Object.values(frappe.meta.docfield_map[doctype] || {})) {
-		if (df.ignore_xss_filter) {
-			df.formatter = df.fieldtype === "Data" ? data_as_text : text_as_text;
-		}
-	}
-}
-
-function data_as_text(value) {
-	// A Data field's form control escapes its value before formatting it; a table cell does not.
-	return frappe.utils.escape_html(
-		frappe.utils.unescape_html(value == null ? "" : String(value))
-	);
-}
-
-function text_as_text(value) {
-	// Frappe's Text formatter has already turned each newline into <br>: keep that one tag.
-	return frappe.utils
-		.escape_html(value == null ? "" : String(value))
-		.replace(/&lt;br&gt;/g, "<br>");
-}
-
 frappe.listview_settings["SMS Log"] = {
 	add_fields: ["status", "noofrequested_sms", "noofsent_sms", "recipients_done", "owner"],
 	hide_name_column: true,
@@ -90,6 +65,11 @@ frappe.listview_settings["SMS Log"] = {
 		// reportview.get, but a number's newest logs come from its recipients' index
 		listview.method = "sms_log_app.phone_search.get_list_page";
 		add_phone_number_search(listview);
+		// The sender name is the list's subject, which Desk writes as text: the formatter's HTML
+		// (escaped, for the columns Desk writes as HTML) is read back to the text it shows.
+		const get_subject_text = listview.get_subject_text.bind(listview);
+		listview.get_subject_text = (doc, title) =>
+			frappe.utils.html2text(String(get_subject_text(doc, title) ?? ""));
 	},
 };
 
