@@ -13,15 +13,7 @@ frappe.ui.form.on("SMS Log", {
 		);
 		frm.set_intro(
 			summary(frm.doc),
-			{
-				Sent: "blue",
-				Delivered: "green",
-				Failed: "red",
-				Undelivered: "red",
-				Queued: "blue",
-				Sending: "blue",
-				Unconfirmed: "orange",
-			}[frm.doc.status] || "orange"
+			frappe.boot.sms_log_status_colors[frm.doc.status] || "orange"
 		);
 		if (frm.doc.reference_doctype && frm.doc.reference_name) {
 			frm.add_custom_button(__("Open {0}", [__(frm.doc.reference_doctype)]), () =>

@@ -8,23 +8,16 @@ frappe.listview_settings["SMS Log"] = {
 	hide_name_column: true,
 
 	get_indicator(doc) {
-		const colors = {
-			Sent: "blue",
-			"Partially Sent": "orange",
-			Failed: "red",
-			Delivered: "green",
-			"Partially Delivered": "yellow",
-			Undelivered: "red",
-			Queued: "gray",
-			Sending: "light-blue",
-			Unconfirmed: "purple",
-		};
 		let label = __(doc.status);
 		if (doc.status === "Queued" && doc.noofrequested_sms) {
 			// a bulk send's progress, as its jobs record each batch
 			label += ` ${Math.floor((100 * (doc.recipients_done || 0)) / doc.noofrequested_sms)}%`;
 		}
-		return [label, colors[doc.status] || "gray", "status,=," + doc.status];
+		return [
+			label,
+			frappe.boot.sms_log_status_colors[doc.status] || "gray",
+			"status,=," + doc.status,
+		];
 	},
 
 	formatters: {
