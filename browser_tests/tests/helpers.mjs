@@ -100,15 +100,20 @@ export function xcall(page, method, args = {}) {
 
 export async function set_language(page, user, language) {
 	// Change it while no other request is running: one that began before the change could put the
-	// old language back into Frappe's document cache.
-	await open(page, "/app");
-	await page.waitForLoadState("networkidle");
-	await xcall(page, "frappe.client.set_value", {
-		doctype: "User",
-		name: user,
-		fieldname: "language",
-		value: language,
-	});
+	// old language back into Frappe's document cache. Desk takes it at boot: set it again until a new
+	// page boots in it.
+	for (let attempt = 1; ; attempt++) {
+		await open(page, "/app");
+		await page.waitForLoadState("networkidle");
+		if (attempt > 1 && (await page.evaluate(() => frappe.boot.lang)) === language) return;
+		if (attempt > 5) throw new Error(`Desk did not boot in ${language} after 5 attempts`);
+		await xcall(page, "frappe.client.set_value", {
+			doctype: "User",
+			name: user,
+			fieldname: "language",
+			value: language,
+		});
+	}
 }
 
 // Whether an injected handler ran in the page or in any of its frames (print previews are iframes).
