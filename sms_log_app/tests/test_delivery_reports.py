@@ -11,6 +11,7 @@ from frappe.core.doctype.sms_settings import sms_settings
 from sms_log_app import resend
 from sms_log_app.delivery_reports import report_counter_key, rotate_secret
 from sms_log_app.tests.utils import (
+	RECEIVE,
 	GatewayTestCase,
 	committed_logs,
 	committed_sms_settings,
@@ -19,7 +20,6 @@ from sms_log_app.tests.utils import (
 )
 
 N1, N2, N3 = "+966500000001", "+966500000002", "+966500000003"
-RECEIVE = "/api/method/sms_log_app.delivery_reports.receive"
 
 
 class TestDeliveryReports(GatewayTestCase):

@@ -19,6 +19,8 @@ from sms_log_app.references import reference
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	PASSWORD,
+	RECEIVE,
+	SEND_SMS,
 	api_token,
 	committed_logs,
 	committed_sms_settings,
@@ -28,8 +30,6 @@ from sms_log_app.tests.utils import (
 	two_factor_by_sms,
 )
 
-SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
-RECEIVE = "/api/method/sms_log_app.delivery_reports.receive"
 GATEWAY_ADDRESS = "203.0.113.9"  # where the gateway's reports come from, behind the site's proxy
 MESSAGE = "HTTP surface test"
 NUMBER = "+966500000077"

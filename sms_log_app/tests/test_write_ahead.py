@@ -23,6 +23,7 @@ from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import InvalidMessageIdPattern
 from sms_log_app.status import DELIVERED, FAILED, PARTIALLY_DELIVERED, QUEUED, SENDING, UNCONFIRMED
 from sms_log_app.tests.utils import (
+	SEND_SMS,
 	SMSLogTestCase,
 	WriteAheadAudit,
 	api_token,
@@ -34,7 +35,6 @@ from sms_log_app.tests.utils import (
 )
 
 N1, N2, N3 = "+966500000011", "+966500000012", "+966500000013"
-SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
 
 
 class WriteAheadTestCase(SMSLogTestCase):

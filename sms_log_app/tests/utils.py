@@ -24,6 +24,9 @@ from sms_log_app.tests.gateway_stub import GatewayStub
 
 SETTINGS_FIELDS = ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
 PASSWORD = "Sms-Log-Test-Password-1"
+# the HTTP paths the tests send SMS and delivery reports to
+SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
+RECEIVE = "/api/method/sms_log_app.delivery_reports.receive"
 PLAIN_USER = "sms-log-desk-plain@example.com"  # a Desk user who may not read SMS Logs
 
 

@@ -22,6 +22,7 @@ from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.utils import (
 	PASSWORD,
 	SEND_FIELDS,
+	SEND_SMS,
 	api_token,
 	committed_logs,
 	committed_send_settings,
@@ -32,7 +33,6 @@ from sms_log_app.tests.utils import (
 	two_factor_by_sms,
 )
 
-SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
 RESEND = "/api/method/sms_log_app.resend.resend"
 SENDER_ROLE = "SMS Sender Test Role"
 OTP_ROLE = "SMS OTP Test Role"
