@@ -28,6 +28,7 @@ PASSWORD = "Sms-Log-Test-Password-1"
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
 RECEIVE = "/api/method/sms_log_app.delivery_reports.receive"
 PLAIN_USER = "sms-log-desk-plain@example.com"  # a Desk user who may not read SMS Logs
+APPLICATION = "frappe.app:application"  # the WSGI application gunicorn serves
 
 
 def configure_sms_settings(gateway, *, use_post=False, static=None, headers=None):
@@ -140,14 +141,15 @@ class SiteClient:
 
 
 @contextlib.contextmanager
-def served_site(workers=2, site=None, fresh=False):
+def served_site(workers=2, site=None, fresh=False, threads=0):
 	"""Serve the current site (or `site` of this bench) with gunicorn, as production does, on a free
 	loopback port. `fresh`: wait only for the port, so that the caller's first request is the first
-	one a worker serves."""
+	one a worker serves. `threads`: threaded workers (`--worker-class gthread`) of that many threads."""
 	port = free_port()
 	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+	threaded = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
 	server = subprocess.Popen(
-		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-t", "120", "frappe.app:application"],
+		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), *threaded, "-t", "120", APPLICATION],
 		cwd=os.path.abspath(frappe.local.sites_path),
 		stdout=subprocess.DEVNULL,
 		stderr=subprocess.DEVNULL,
