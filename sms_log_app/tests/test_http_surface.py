@@ -343,6 +343,100 @@ class TestHTTPSurface(FrappeTestCase):
 		self.assertGreaterEqual(found["sent today"], 3)
 		self.assertGreaterEqual(found["report"], 3)
 
+	# 2. The recipient rows follow the logs
+
+	def readable_recipients(self, who) -> dict:
+		"""{read: the logs whose recipient rows it gave `who`, or the HTTP status of a refusal}, through
+		each way Frappe reads a child table."""
+		ours = set(self.logs.values())
+		fields = json.dumps(["name", "parent", "number", "status"])
+		answers = {
+			"REST": self.request(
+				who,
+				"GET",
+				"/api/resource/SMS Log Recipient",
+				params={"parent": "SMS Log", "fields": fields, "limit_page_length": 0},
+			),
+			"get_list": self.request(
+				who,
+				"POST",
+				"/api/method/frappe.client.get_list",
+				data={
+					"doctype": "SMS Log Recipient",
+					"parent": "SMS Log",
+					"fields": fields,
+					"limit_page_length": 0,
+				},
+			),
+			"Report Builder": self.request(
+				who,
+				"POST",
+				"/api/method/frappe.desk.reportview.get",
+				data={
+					"doctype": "SMS Log",
+					"fields": json.dumps(["`tabSMS Log`.`name`", "`tabSMS Log Recipient`.`number`"]),
+					"filters": json.dumps([["SMS Log Recipient", "number", "=", NUMBER]]),
+					"page_length": 500,
+				},
+			),
+			**{
+				f"get_value {log}": self.request(
+					who,
+					"GET",
+					"/api/method/frappe.client.get_value",
+					params={
+						"doctype": "SMS Log Recipient",
+						"parent": "SMS Log",
+						"fieldname": json.dumps(["name", "number"]),
+						"filters": json.dumps({"parent": log}),
+					},
+				)
+				for log in sorted(ours)
+			},
+		}
+		found = {"get_value": set()}
+		for read, answer in answers.items():
+			if not answer.ok:
+				found[read] = answer.status_code
+				continue
+			body = answer.json()
+			if read == "Report Builder":
+				found[read] = {row[0] for row in (body["message"] or {}).get("values", [])} & ours
+				continue
+			rows = body.get("data", body.get("message")) or []
+			names = [row["name"] for row in (rows if isinstance(rows, list) else [rows])]
+			parents = set(frappe.get_all("SMS Log Recipient", {"name": ("in", names)}, pluck="parent")) & ours
+			if read.startswith("get_value"):
+				found["get_value"] |= parents
+			else:
+				found[read] = parents
+		return found
+
+	def test_restricted_users_read_only_their_logs_recipients(self):
+		for who in RESTRICTED:
+			with self.subTest(who=who):
+				own = {self.logs[who]}
+				self.assertEqual(
+					self.readable_recipients(who),
+					{
+						"REST": own,
+						"get_list": own,
+						"get_value": own,
+						"Report Builder": own,
+					},
+				)
+				for log in set(self.logs.values()) - own:
+					row = frappe.db.get_value("SMS Log Recipient", {"parent": log})
+					one = self.request(who, "GET", f"/api/resource/SMS Log Recipient/{row}")
+					self.assertEqual(one.status_code, 403, one.text[:300])
+
+	def test_unrestricted_users_read_every_logs_recipients(self):
+		every = set(self.logs.values())
+		self.assertEqual(
+			self.readable_recipients("System Manager"),
+			{"REST": every, "get_list": every, "get_value": every, "Report Builder": every},
+		)
+
 
 def restore_sender_name_roles(roles):
 	settings = frappe.get_doc("SMS Log Settings")
