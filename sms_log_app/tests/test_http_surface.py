@@ -26,6 +26,7 @@ from sms_log_app.tests.utils import (
 	committed_sms_settings,
 	delete_logs,
 	make_user,
+	reset_otp_counters,
 	served_site,
 	two_factor_by_sms,
 )
@@ -744,3 +745,103 @@ class TestFreshWorker(FrappeTestCase):
 		(log,) = committed_logs(requested_numbers=mobile)
 		self.assertEqual(log.sender_name, "Two-Factor Authentication")
 		self.assertNotIn(code, log.message)
+
+
+class TestOneTimeCodes(FrappeTestCase):
+	"""Two-factor login by SMS, looped: each correct password without a code asks for one."""
+
+	mobile = "+966501177777"
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		if not frappe.db.exists("Role", OTP_ROLE):
+			frappe.get_doc(
+				{"doctype": "Role", "role_name": OTP_ROLE, "desk_access": 1, "two_factor_auth": 1}
+			).insert()
+		cls.users = []
+		for email, mobile in (
+			("sms-surface-otp-loop@example.com", cls.mobile),
+			("sms-surface-otp-same-number@example.com", "0501177777"),  # the same number, spelled locally
+		):
+			cls.users.append(make_user(email, [OTP_ROLE]).name)
+			frappe.db.set_value("User", email, "mobile_no", mobile)
+		cls.addClassCleanup(cls.remove_test_data)
+		cls.gateway = GatewayStub().start()
+		cls.addClassCleanup(cls.gateway.stop)
+		resources = ExitStack()
+		cls.addClassCleanup(resources.close)
+		resources.enter_context(committed_sms_settings(cls.gateway))  # commits the users too
+		resources.enter_context(two_factor_by_sms())
+		cls.client = resources.enter_context(served_site(workers=1))
+
+	@classmethod
+	def remove_test_data(cls):
+		delete_logs(requested_numbers=("in", [cls.mobile, "0501177777"]))
+		with separate_connection():
+			frappe.db.delete("SMS Send Refusal", {"user": ("in", cls.users)})
+		for user in cls.users:
+			frappe.delete_doc("User", user, force=True)
+		frappe.delete_doc("Role", OTP_ROLE, force=True)
+		frappe.db.commit()
+
+	def setUp(self):
+		self.gateway.requests.clear()
+		reset_otp_counters()
+		with separate_connection():
+			frappe.db.delete("SMS Send Refusal", {"user": ("in", self.users)})
+
+	def login(self, user) -> dict:
+		answer = self.client.request("POST", "/api/method/login", data={"usr": user, "pwd": PASSWORD})
+		self.assertEqual(answer.status_code, 200, answer.text[:300])
+		self.assertNotIn("exc", answer.json())
+		return answer.json()["verification"]
+
+	def refusals(self) -> list[tuple]:
+		with separate_connection():
+			rows = frappe.get_all(
+				"SMS Send Refusal",
+				filters={"user": ("in", self.users)},
+				fields=["user", "reason", "attempts"],
+			)
+		return [(row.user, row.reason, row.attempts) for row in rows]
+
+	def test_a_looped_login_sends_the_users_cap(self):
+		with committed_otp_caps(per_user=3, per_number=5):
+			delivered = [self.login(self.users[0])["token_delivery"] for _ in range(6)]
+		self.assertEqual(delivered, [True] * 3 + [False] * 3)
+		self.assertEqual(self.gateway.received_numbers(), [self.mobile] * 3)
+		self.assertEqual(self.refusals(), [(self.users[0], "OTP User Cap", 3)])
+
+	def test_one_number_is_capped_whoever_logs_in(self):
+		with committed_otp_caps(per_user=5, per_number=3):
+			delivered = [self.login(user)["token_delivery"] for user in (*self.users, *self.users)]
+		self.assertEqual(delivered, [True] * 3 + [False])
+		self.assertEqual(len(self.gateway.requests), 3)
+		self.assertEqual(self.refusals(), [(self.users[1], "OTP Number Cap", 1)])
+
+	def test_the_otp_template_is_honoured(self):
+		frappe.db.set_single_value(
+			"System Settings", "otp_sms_template", "Sign-in code {{otp}}, do not share it"
+		)
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.set_single_value, "System Settings", "otp_sms_template", None)
+		self.assertTrue(self.login(self.users[0])["token_delivery"])
+		text = self.gateway.requests[0]["params"]["text"]
+		self.assertRegex(text, r"^Sign-in code \d{6}, do not share it$")
+		log = committed_logs(requested_numbers=self.mobile)[-1]
+		self.assertEqual(log.message, "Sign-in code ••••••, do not share it")
+
+
+@contextmanager
+def committed_otp_caps(per_user: int, per_number: int):
+	fields = ("hourly_otps_per_user", "hourly_otps_per_number")
+	before = {field: frappe.db.get_single_value("SMS Log Settings", field) for field in fields}
+	frappe.db.set_single_value("SMS Log Settings", dict(zip(fields, (per_user, per_number), strict=True)))
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		frappe.db.set_single_value("SMS Log Settings", before)
+		frappe.db.commit()

@@ -269,6 +269,7 @@ class SMSLogTestCase(GatewayTestCase):
 		configure_sms_settings(self.gateway)
 		set_site_country()
 		set_limits(gateway_timeout=2)
+		reset_otp_counters()
 		self.message = f"Payment reminder {frappe.generate_hash(length=10)}"
 		self.addCleanup(delete_logs, message=("like", f"%{self.message}%"))
 		# first, release whatever rows this test's transaction locked (cleanups run last-in first-out)
@@ -423,9 +424,17 @@ def apply_send_settings(roles, values):
 	frappe.db.commit()
 
 
+def reset_otp_counters():
+	"""Start the hourly caps on one-time codes afresh (`send_permission.take_otp`)."""
+	for key in frappe.cache.get_keys("sms_log_app:recipients:otp:"):
+		frappe.cache.delete(key)
+
+
 @contextlib.contextmanager
 def two_factor_by_sms():
-	"""Two-factor login with the code sent by SMS, for users of roles that require it."""
+	"""Two-factor login with the code sent by SMS, for users of roles that require it, with the caps on
+	codes started afresh."""
+	reset_otp_counters()
 	before = frappe.db.get_values_from_single(
 		["enable_two_factor_auth", "two_factor_method"], None, "System Settings", as_dict=True
 	)[0]
