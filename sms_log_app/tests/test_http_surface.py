@@ -32,6 +32,7 @@ from sms_log_app.tests.utils import (
 )
 
 GATEWAY_ADDRESS = "203.0.113.9"  # where the gateway's reports come from, behind the site's proxy
+DIRECT = "127.0.0.2"  # a client that connects itself, not through a proxy on the site's machine
 MESSAGE = "HTTP surface test"
 NUMBER = "+966500000077"
 READER_ROLE = "SMS Log Test Reader"
@@ -498,7 +499,7 @@ class TestClientAddresses(FrappeTestCase):
 		self.addCleanup(frappe.db.commit)
 		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "trusted_proxies", "")
 
-	def report(self, message_id, secret=None, forwarded_for=None):
+	def report(self, message_id, secret=None, forwarded_for=None, source=None):
 		headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
 		params = {"secret": secret} if secret else {}
 		return self.client.request(
@@ -507,6 +508,7 @@ class TestClientAddresses(FrappeTestCase):
 			params=params,
 			data={"message_id": message_id, "status": "delivered"},
 			headers=headers,
+			source=source,
 		)
 
 	def sent_message_id(self) -> tuple[str, str]:
@@ -531,8 +533,8 @@ class TestClientAddresses(FrappeTestCase):
 		self.assertEqual(committed_logs(name=log_name)[0].recipients[0].delivery_status, "Delivered")
 
 	def test_reports_with_the_secret_are_limited_per_client_address(self):
-		"""Behind a named proxy, the client is the last entry the proxy appended, not the first."""
-		self.set_trusted_proxies("127.0.0.1\n::1")
+		"""Behind the proxy on the site's machine (trusted without being named), the client is the last
+		entry the proxy appended, not the first."""
 		codes = [
 			self.report(
 				"msg-unknown", secret=self.secret, forwarded_for=f"10.0.0.{k}, {GATEWAY_ADDRESS}"
@@ -546,12 +548,14 @@ class TestClientAddresses(FrappeTestCase):
 	def test_a_refusal_records_a_valid_client_address_only(self):
 		send = {"receiver_list": json.dumps([NUMBER]), "msg": f"{MESSAGE} refused"}
 		cases = (
-			("", "198.51.100.3", "127.0.0.1"),  # no proxy named: the header is not believed
-			("127.0.0.1", "198.51.100.4, 198.51.100.3", "198.51.100.3"),
-			("127.0.0.1", "<script>alert(1)</script>", None),
+			# (trusted proxies, connecting from, X-Forwarded-For, the address recorded)
+			("", DIRECT, "198.51.100.3", DIRECT),  # not a proxy: the header is not believed
+			("", "127.0.0.1", "198.51.100.4, 198.51.100.3", "198.51.100.3"),  # bench's nginx
+			("127.0.0.2", DIRECT, "198.51.100.4, 198.51.100.5", "198.51.100.5"),
+			("", "127.0.0.1", "<script>alert(1)</script>", None),
 		)
-		for proxies, forwarded_for, expected in cases:
-			with self.subTest(proxies=proxies, forwarded_for=forwarded_for):
+		for proxies, source, forwarded_for, expected in cases:
+			with self.subTest(proxies=proxies, source=source, forwarded_for=forwarded_for):
 				with separate_connection():
 					frappe.db.delete("SMS Send Refusal", {"user": self.portal_user})
 				self.set_trusted_proxies(proxies)
@@ -560,6 +564,7 @@ class TestClientAddresses(FrappeTestCase):
 					SEND_SMS,
 					data=send,
 					headers={**self.portal_auth, "X-Forwarded-For": forwarded_for},
+					source=source,
 				)
 				self.assertEqual(response.status_code, 403, response.text[:300])
 				with separate_connection():
@@ -634,8 +639,9 @@ class TestNotificationsFiredByThePublic(FrappeTestCase):
 		for key in frappe.cache.get_keys("sms_log_app:recipients:notification:"):
 			frappe.cache.delete(key)
 
-	def submit(self, k: int):
-		"""A Guest fills the web form in; each request forges another X-Forwarded-For."""
+	def submit(self, k: int, source=DIRECT):
+		"""A Guest fills the web form in; each request forges another X-Forwarded-For (or, from
+		127.0.0.1, comes through a proxy on the site's machine from another visitor)."""
 		data = {
 			"doctype": "Address",
 			"web_form": self.web_form.name,
@@ -651,6 +657,7 @@ class TestNotificationsFiredByThePublic(FrappeTestCase):
 			"/api/method/frappe.website.doctype.web_form.web_form.accept",
 			data={"web_form": self.web_form.name, "data": json.dumps(data)},
 			headers={"X-Forwarded-For": f"198.51.100.{k + 10}"},
+			source=source,
 		)
 
 	def test_a_guest_web_form_stops_at_the_address_cap(self):
@@ -665,16 +672,19 @@ class TestNotificationsFiredByThePublic(FrappeTestCase):
 			)
 		self.assertEqual(
 			[(r.reason, r.attempts, r.ip_address) for r in refused],
-			[("Notification Address Cap", 2, "127.0.0.1")],
+			[("Notification Address Cap", 2, DIRECT)],
 		)
 
+	def test_behind_bench_nginx_each_visitor_has_a_cap_of_their_own(self):
+		with committed_notification_caps(per_address=1, for_site=200):
+			statuses = [self.submit(k, source="127.0.0.1").status_code for k in range(4)]
+		self.assertEqual(statuses, [200] * 4)
+		self.assertEqual(self.gateway.received_numbers(), [f"+9665012{k:05d}" for k in range(4)])
+
 	def test_the_site_cap_holds_for_every_address(self):
-		frappe.db.set_single_value("SMS Log Settings", "trusted_proxies", "127.0.0.1")
-		frappe.db.commit()
-		self.addCleanup(frappe.db.commit)
-		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "trusted_proxies", "")
 		with committed_notification_caps(per_address=3, for_site=2):
-			statuses = [self.submit(k).status_code for k in range(4)]  # each from an address of its own
+			# each from an address of its own, through the proxy on the site's machine
+			statuses = [self.submit(k, source="127.0.0.1").status_code for k in range(4)]
 		self.assertEqual(statuses, [200] * 4)
 		self.assertEqual(len(self.gateway.requests), 2)
 

@@ -135,9 +135,23 @@ class SiteClient:
 	def __init__(self, url: str, site: str, server: subprocess.Popen | None = None):
 		self.url, self.site, self.server = url, site, server
 
-	def request(self, method: str, path: str, headers=None, **kwargs) -> requests.Response:
+	def request(self, method: str, path: str, headers=None, source=None, **kwargs) -> requests.Response:
+		"""`source`: the loopback address to connect from, such as 127.0.0.2, which the site does not
+		take for a proxy on its own machine (127.0.0.1, the default, is one)."""
 		headers = {"Host": self.site, **(headers or {})}
-		return requests.request(method, self.url + path, headers=headers, timeout=60, **kwargs)
+		with requests.Session() as session:
+			if source:
+				session.mount("http://", SourceAddressAdapter(source))
+			return session.request(method, self.url + path, headers=headers, timeout=60, **kwargs)
+
+
+class SourceAddressAdapter(requests.adapters.HTTPAdapter):
+	def __init__(self, source: str):
+		self.source = source
+		super().__init__()
+
+	def init_poolmanager(self, *args, **kwargs):
+		super().init_poolmanager(*args, source_address=(self.source, 0), **kwargs)
 
 
 @contextlib.contextmanager
