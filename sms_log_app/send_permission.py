@@ -38,6 +38,7 @@ ROLE, HOURLY_CAP, DAILY_CAP = "Role", "Hourly Cap", "Daily Cap"
 ADDRESS_NOTIFICATION_CAP, SITE_NOTIFICATION_CAP = "Notification Address Cap", "Notification Site Cap"
 USER_OTP_CAP, NUMBER_OTP_CAP = "OTP User Cap", "OTP Number Cap"
 SYSTEM_MANAGER = "System Manager"
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")  # the HTTP methods Frappe checks the CSRF token on
 DESK_USER = "System User"  # the user_type of Desk users
 
 # KEYS: the counters; ARGV: the recipients, then each counter's cap (0 for none) and lifetime in
@@ -87,7 +88,14 @@ def is_http_send(notification: str | None = None) -> bool:
 
 def check_sender(recipients: int):
 	"""Refuse, with `frappe.PermissionError` (HTTP 403), a send to `recipients` numbers by a user who
-	may not send SMS."""
+	may not send SMS, or in a GET (or HEAD) request.
+
+	Frappe checks the CSRF token on unsafe methods only, so a link or an image URL could otherwise send
+	on a logged-in user's session, through any module's name for the whitelisted `send_sms` (the
+	Notification module and SMS Center import it by name, before the app wraps it).
+	"""
+	if frappe.local.request.method not in UNSAFE_METHODS:
+		frappe.throw(_("SMS are sent by POST only."), frappe.PermissionError)
 	user = frappe.session.user
 	if not may_send(user, get_settings()):
 		refuse(user, ROLE, recipients, _("You are not permitted to send SMS."), frappe.PermissionError)

@@ -174,16 +174,37 @@ class TestHTTPSurface(FrappeTestCase):
 	def test_a_get_sends_nothing(self):
 		message = f"{MESSAGE} by GET {frappe.generate_hash(length=8)}"
 		params = {"receiver_list": json.dumps([NUMBER]), "msg": message}
-		by_link = self.client.request("GET", SEND_SMS, params=params, cookies=self.session("System Manager"))
-		by_token = self.request("System Manager", "GET", SEND_SMS, params=params)
-		for response in (by_link, by_token):
-			self.assertIn(response.status_code, (403, 405), response.text[:300])
+		cookies = self.session("System Manager")
+		for path in (SEND_SMS, *send_sms_aliases()):
+			by_link = self.client.request("GET", path, params=params, cookies=cookies)
+			by_token = self.request("System Manager", "GET", path, params=params)
+			for response in (by_link, by_token):
+				with self.subTest(path=path):
+					self.assertIn(response.status_code, (403, 405), response.text[:300])
 		self.assertEqual(self.gateway.requests, [])
 		self.assertEqual(committed_logs(message=message), [])
 
 		sent = self.request("System Manager", "POST", SEND_SMS, data=params)
 		self.assertEqual(sent.status_code, 200, sent.text[:300])
 		self.assertEqual(len(self.gateway.requests), 1)
+
+	def test_a_get_of_send_sms_imported_before_the_capture_sends_nothing(self):
+		"""A worker whose first request is a login loads Notification (the login saves the User) before
+		the before_request hooks wrap send_sms: the Notification module keeps Frappe's own, GET-able."""
+		message = f"{MESSAGE} by GET {frappe.generate_hash(length=8)}"
+		params = {"receiver_list": json.dumps([NUMBER]), "msg": message}
+		with served_site(workers=1, fresh=True) as fresh:
+			login = fresh.request(
+				"POST", "/api/method/login", data={"usr": self.email["System Manager"], "pwd": PASSWORD}
+			)
+			cookies = {cookie.name: cookie.value for cookie in login.cookies if cookie.name == "sid"}
+			answers = [
+				fresh.request("GET", path, params=params, cookies=cookies).status_code
+				for path in send_sms_aliases()
+			]
+		self.assertEqual(answers, [403] * len(send_sms_aliases()))
+		self.assertEqual(self.gateway.requests, [])
+		self.assertEqual(committed_logs(message=message), [])
 
 	# 7. The sender name is the user's unless their role may set it
 
@@ -438,6 +459,14 @@ class TestHTTPSurface(FrappeTestCase):
 			self.readable_recipients("System Manager"),
 			{"REST": every, "get_list": every, "get_value": every, "Report Builder": every},
 		)
+
+
+def send_sms_aliases() -> list[str]:
+	"""The modules that import send_sms by name, maybe before the app wraps it, and so keep Frappe's own."""
+	aliases = ["/api/method/frappe.email.doctype.notification.notification.send_sms"]
+	if "erpnext" in frappe.get_installed_apps():
+		aliases.append("/api/method/erpnext.selling.doctype.sms_center.sms_center.send_sms")
+	return aliases
 
 
 def restore_sender_name_roles(roles):
