@@ -78,7 +78,9 @@ def is_active() -> bool:
 def send_sms(receiver_list, msg, sender_name="", success_msg=True):
 	"""Replaces `sms_settings.send_sms`: the same arguments, but every call is logged and no gateway
 	failure reaches the caller."""
-	numbers = sms_settings.validate_receiver_nos(parse_receiver_list(receiver_list))
+	numbers = sms_settings.validate_receiver_nos(
+		parse_receiver_list(receiver_list, get_settings().max_recipients)
+	)
 	if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		frappe.msgprint(_("Please Update SMS Settings"))
 		return

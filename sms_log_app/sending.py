@@ -9,21 +9,16 @@ and where a send too big to make inside a request is handed to a background job 
 import dataclasses
 
 import frappe
-from frappe import _
 
 from sms_log_app import bulk_send, log_writer, references, send_notices, send_permission
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
 from sms_log_app.gateway_settings import gateway_config, with_message_ids
 from sms_log_app.masking import mask_codes
 from sms_log_app.recovery import Attempts
-from sms_log_app.send_input import Send, check_send
+from sms_log_app.send_input import Send, check_recipient_count, check_send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 
 SCHEDULED_JOB = "frappe.core.doctype.scheduled_job_type.scheduled_job_type.run_scheduled_job"
-
-
-class TooManyRecipients(frappe.ValidationError):
-	pass
 
 
 def send_and_log(
@@ -40,14 +35,8 @@ def send_and_log(
 	user_send = send_permission.is_http_send(notification=references.notification())
 	if user_send:
 		send_permission.check_sender(len(numbers))
+	check_recipient_count(len(numbers), settings.max_recipients)
 	send = checked(numbers, message, sender_name)
-	if len(send.numbers) > settings.max_recipients:
-		frappe.throw(
-			_("A send can queue at most {0} recipients; this one has {1}. Split the list.").format(
-				settings.max_recipients, len(send.numbers)
-			),
-			TooManyRecipients,
-		)
 	if user_send:
 		send_permission.take_parts(len(send.numbers), send.message)
 	elif references.notification():
