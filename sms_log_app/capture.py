@@ -110,7 +110,7 @@ def send_token_via_sms(otpsecret, token=None, phone_no=None):
 	if not phone_no or not config.url or not send_permission.take_otp(otp_user(), phone_no):
 		return False
 	send = sending.checked([phone_no], otp_message(pyotp.HOTP(otpsecret).at(int(token))), OTP_SENDER)
-	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True)
+	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True, first=True)
 	return outcome.accepted
 
 
@@ -162,6 +162,7 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 		use_json=bool(use_json),
 		timeout=get_settings().gateway_timeout,
 	)
-	send = sending.checked([number], message, OTP_SENDER if otp or message.startswith(OTP_MESSAGE) else None)
-	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True)
+	otp = otp or message.startswith(OTP_MESSAGE)
+	send = sending.checked([number], message, OTP_SENDER if otp else None)
+	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True, first=otp)
 	return outcome.http_status or 0
