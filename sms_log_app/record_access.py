@@ -92,9 +92,7 @@ def recipient_conditions(user: str | None = None, doctype: str | None = None) ->
 	logs = frappe.get_list(
 		"SMS Log", fields=["`tabSMS Log`.`name`"], user=user, order_by=None, limit_page_length=0, run=0
 	)
-	return (
-		"`tabSMS Log Recipient`.`parenttype` = 'SMS Log'" f" and `tabSMS Log Recipient`.`parent` in ({logs})"
-	)
+	return f"`tabSMS Log Recipient`.`parenttype` = 'SMS Log' and `tabSMS Log Recipient`.`parent` in ({logs})"
 
 
 def may_access_log_of(row, ptype: str = "read", user: str | None = None) -> bool:
