@@ -78,7 +78,9 @@ def is_active() -> bool:
 def send_sms(receiver_list, msg, sender_name="", success_msg=True):
 	"""Replaces `sms_settings.send_sms`: the same arguments, but every call is logged and no gateway
 	failure reaches the caller."""
-	numbers = sms_settings.validate_receiver_nos(parse_receiver_list(receiver_list))
+	numbers = sms_settings.validate_receiver_nos(
+		parse_receiver_list(receiver_list, get_settings().max_recipients)
+	)
 	if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		frappe.msgprint(_("Please Update SMS Settings"))
 		return
@@ -105,15 +107,41 @@ def send_token_via_sms(otpsecret, token=None, phone_no=None):
 	to send inside the login request. Returns whether the gateway accepted it.
 	"""
 	config = gateway_config(get_settings().gateway_timeout)
-	if not phone_no or not config.url:
+	if not phone_no or not config.url or not send_permission.take_otp(otp_user(), phone_no):
 		return False
-	message = OTP_MESSAGE + pyotp.HOTP(otpsecret).at(int(token))
-	send = sending.checked([phone_no], message, OTP_SENDER)
-	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True)
+	send = sending.checked([phone_no], otp_message(pyotp.HOTP(otpsecret).at(int(token))), OTP_SENDER)
+	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True, first=True)
 	return outcome.accepted
 
 
-def send_request(gateway_url, params, headers=None, use_post=False, use_json=False):
+def otp_user() -> str:
+	"""The user a one-time code is for. Frappe sends it inside the login, once the password is checked
+	but before the session (or `frappe.local.login_manager`) is the user's: then it is the user the
+	login names, by name, mobile number or username as Frappe's login accepts them."""
+	user, login = frappe.session.user, frappe.form_dict.get("usr")  # no session yet: no user
+	if user not in (None, "Guest") or not login:
+		return user or "Guest"
+	or_filters = {"name": login, "mobile_no": login, "username": login}
+	return next(iter(frappe.get_all("User", or_filters=or_filters, pluck="name", limit=1)), login)
+
+
+def otp_message(code: str) -> str:
+	"""The text of a one-time code: System Settings' *OTP SMS Template* where this Frappe has one."""
+	if render := getattr(twofactor, "get_rendered_otp_message", None):
+		return render(code)
+	return OTP_MESSAGE + code
+
+
+def send_enqueued_otp(gateway_url, params, headers=None, use_post=False, use_json=False):
+	"""`send_request` for the code that Frappe's own `send_token_via_sms` enqueues (see
+	overrides/sms_settings.py): capped like any other, then sent at once."""
+	number = str(params.get(frappe.db.get_single_value("SMS Settings", "receiver_parameter"), ""))
+	if not send_permission.take_otp(otp_user(), number):
+		return None
+	return send_request(gateway_url, params, headers, use_post, use_json, otp=True)
+
+
+def send_request(gateway_url, params, headers=None, use_post=False, use_json=False, otp=False):
 	"""Replaces `sms_settings.send_request` for callers that bypass `send_sms`.
 
 	Logs the send with every code masked (such callers send OTPs) and returns the HTTP status
@@ -134,6 +162,7 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 		use_json=bool(use_json),
 		timeout=get_settings().gateway_timeout,
 	)
-	send = sending.checked([number], message, OTP_SENDER if message.startswith(OTP_MESSAGE) else None)
-	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True)
+	otp = otp or message.startswith(OTP_MESSAGE)
+	send = sending.checked([number], message, OTP_SENDER if otp else None)
+	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True, first=otp)
 	return outcome.http_status or 0

@@ -2,9 +2,10 @@
 
 Frappe v15 takes the first X-Forwarded-For entry as `frappe.local.request_ip`, and the client writes
 that entry itself. Here the client is the address that connected, unless that address is one of the
-reverse proxies named in SMS Log Settings (*Trusted Proxies*): then it is the last X-Forwarded-For
-entry that is not one of them, since each proxy appends the address it was called from. An address
-that is not a valid IP address is no address at all.
+reverse proxies named in SMS Log Settings (*Trusted Proxies*), or the machine itself (127.0.0.1, ::1),
+where the nginx that `bench setup nginx` writes runs: then it is the last X-Forwarded-For entry that
+is not one of them, since each proxy appends the address it was called from. An address that is not
+a valid IP address is no address at all.
 """
 
 import ipaddress
@@ -14,6 +15,8 @@ import frappe
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# trusted always: only a proxy on the machine itself connects from these
+LOOPBACK = [ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")]
 
 
 def client_ip() -> str | None:
@@ -22,8 +25,8 @@ def client_ip() -> str | None:
 	if request is None:
 		return None
 	address = request.environ.get("REMOTE_ADDR")
-	proxies = trusted_proxies(get_settings().trusted_proxies)
-	if proxies and is_one_of(address, proxies):
+	proxies = LOOPBACK + trusted_proxies(get_settings().trusted_proxies)
+	if is_one_of(address, proxies):
 		forwarded = [entry.strip() for entry in (request.headers.get("X-Forwarded-For") or "").split(",")]
 		for entry in reversed([entry for entry in forwarded if entry]):
 			address = entry

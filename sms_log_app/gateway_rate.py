@@ -1,10 +1,15 @@
 """One rate limit to the gateway for the whole site: *Gateway Messages per Second* holds across every
-job, worker and machine at once.
+send, synchronous or in a job, on every worker and machine at once.
 
 Each request takes the next free slot from one Redis key (a Lua script, so atomic, on Redis's own
 clock, so machines whose clocks differ agree) and sleeps until it. Slots are MARGIN apart times the
 rate's interval: what happens between a request's slot and its arrival at the gateway (a thread
 waking late, a new connection) then never puts more than the rate into any second at the gateway.
+
+A one-time code goes first: it never waits for the slots other sends hold (a bulk send's threads hold
+up to *Parallel Requests* of them), it takes the next free slot's place and moves every later send
+back by one. Slots handed out already keep their time, so the second an OTP goes out in may carry
+one request more than the rate.
 """
 
 import time
@@ -13,14 +18,17 @@ import frappe
 
 MARGIN = 1.1
 
-# KEYS: the next free slot; ARGV: seconds between slots. Returns the seconds to wait, as text (Redis
-# would cut a number to an integer).
+# KEYS: the next free slot; ARGV: seconds between slots, and 1 for a send that goes first. Returns
+# the seconds to wait, as text (Redis would cut a number to an integer).
 TAKE_SLOT = """
 redis.replicate_commands()
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
 redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'EX', 60)
+if ARGV[2] == '1' then
+	return '0'
+end
 return string.format('%.6f', slot - now)
 """
 
@@ -34,9 +42,10 @@ class SiteRate:
 			self.key = frappe.cache.make_key("sms_log_app:gateway_slot")
 			self.take_slot = frappe.cache.register_script(TAKE_SLOT)
 
-	def wait(self):
+	def wait(self, first: bool = False):
+		"""Wait for the next free slot; `first` (a one-time code): take it at once (see above)."""
 		if not self.interval:
 			return
-		delay = float(self.take_slot(keys=[self.key], args=[self.interval]))
+		delay = float(self.take_slot(keys=[self.key], args=[self.interval, int(first)]))
 		if delay > 0:
 			time.sleep(delay)

@@ -48,6 +48,10 @@ override_whitelisted_methods = {
 	"frappe.desk.listview.get_group_by_count": "sms_log_app.overrides.desk.get_group_by_count",
 }
 
+# Frappe checks a child table's rows against its parent DocType only, never the parent's records
+# (If Owner, shares, User Permissions): recipient rows follow the logs the user may read.
+permission_query_conditions = {"SMS Log Recipient": "sms_log_app.record_access.recipient_conditions"}
+
 # Desk
 # ----
 # Desk loads a DocType's scripts from the folder of the module that owns it, which for SMS Log is

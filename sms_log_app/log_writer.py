@@ -52,32 +52,52 @@ RECIPIENT_FIELDS = (
 # what a send's outcome sets on a recipient row
 OUTCOME_FIELDS = ("modified", "status", "http_status", "error", "gateway_response", "message_id")
 
-# The connection logs are written on: (process, thread, site) and the connection. A process keeps one
-# at most, so a worker serving many sites of a bench holds two connections, not one per site.
-_kept: tuple[tuple, object] | None = None
+# The connection logs are written on, one per thread: a threaded web worker (gunicorn gthread) serves
+# several requests at once, and each must commit and roll back on its own connection only. A thread
+# keeps one at most, for the site it last wrote to, so a worker thread serving many sites of a bench
+# holds two connections, not one per site.
+_kept = threading.local()
+
+
+class _KeptConnection:
+	"""A thread's log connection, for one site in one process; closed when its thread ends."""
+
+	def __init__(self, site: str):
+		self.pid, self.site, self.db = os.getpid(), site, None
+		frappe.connect(set_admin_as_user=False)
+		self.db = frappe.local.db
+
+	def serves(self, site: str) -> bool:
+		return self.pid == os.getpid() and self.site == site
+
+	def close(self, rollback=True):
+		db, self.db = self.db, None
+		with suppress(Exception):
+			if db and self.pid == os.getpid():  # a forked child must not close its parent's socket
+				if rollback:
+					db.rollback()
+				db.close()
+
+	def __del__(self):  # its thread has ended
+		self.close(rollback=False)
 
 
 @contextmanager
 def separate_connection():
-	"""Run the block on the log connection (see above) and commit it at the end.
+	"""Run the block on this thread's log connection (see above) and commit it at the end.
 
 	On any error the connection is rolled back and closed, so that one broken by a server restart or
 	an idle timeout is replaced on the next write.
 	"""
-	global _kept
 	caller_db = frappe.local.db
-	key = (os.getpid(), threading.get_ident(), frappe.local.site)
-	if _kept and _kept[0] == key:
-		db = _kept[1]
-	else:
+	kept = getattr(_kept, "connection", None)
+	if not (kept and kept.serves(frappe.local.site)):
 		_close_kept()
-		frappe.connect(set_admin_as_user=False)
-		db = frappe.local.db
-		_kept = (key, db)
-	frappe.local.db = db
+		kept = _kept.connection = _KeptConnection(frappe.local.site)
+	frappe.local.db = kept.db
 	try:
 		yield
-		db.commit()
+		kept.db.commit()
 	except BaseException:
 		_close_kept()
 		raise
@@ -86,12 +106,10 @@ def separate_connection():
 
 
 def _close_kept():
-	global _kept
-	if _kept and _kept[0][0] == os.getpid():  # a forked child must not close its parent's socket
-		with suppress(Exception):
-			_kept[1].rollback()
-			_kept[1].close()
-	_kept = None
+	kept = getattr(_kept, "connection", None)
+	_kept.connection = None
+	if kept:
+		kept.close()
 
 
 @dataclass

@@ -75,3 +75,32 @@ def count_readable(doctype: str, filters=None) -> int:
 		limit_page_length=0,
 	)
 	return int(rows[0].total) if rows else 0
+
+
+def recipient_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	"""The `permission_query_conditions` of SMS Log Recipient: the rows of the logs `user` may read.
+
+	Frappe checks a child table's reads against its parent DocType's permission only, never against
+	the parent's records (If Owner, shares, User Permissions): a user who may read one log, a shared
+	one say, would otherwise list the recipients of every log.
+	"""
+	user = user or frappe.session.user
+	if has_unrestricted_read("SMS Log", user):
+		return ""
+	if not frappe.has_permission("SMS Log", "read", user=user):
+		return "1 = 0"
+	logs = frappe.get_list(
+		"SMS Log", fields=["`tabSMS Log`.`name`"], user=user, order_by=None, limit_page_length=0, run=0
+	)
+	return f"`tabSMS Log Recipient`.`parenttype` = 'SMS Log' and `tabSMS Log Recipient`.`parent` in ({logs})"
+
+
+def may_access_log_of(row, ptype: str = "read", user: str | None = None) -> bool:
+	"""Whether `user` may `ptype` the SMS Log that `row`, a recipient row, belongs to.
+
+	Frappe checks a row loaded on its own (`/api/resource/SMS Log Recipient/<name>`, `frappe.client.get`)
+	against SMS Log's DocType permission only, not against its log.
+	"""
+	return bool(row.parent) and frappe.has_permission(
+		row.parenttype or "SMS Log", ptype, doc=row.parent, user=user
+	)

@@ -18,6 +18,12 @@ from sms_log_app.segments import count_segments
 
 DATA_LENGTH = 140  # characters of a Data column: the sender name, a recipient's number
 TEXT_BYTES = 65_535  # bytes of a Small Text column (MariaDB's `text`): the message
+# of a receiver list's JSON, per recipient a send may have: a number with its quotes, comma and spaces
+CHARACTERS_PER_RECIPIENT = 64
+
+
+class TooManyRecipients(frappe.ValidationError):
+	pass
 
 
 class InvalidReceiverList(frappe.ValidationError):
@@ -38,19 +44,42 @@ class Send:
 	notes: list[str] = field(default_factory=list)
 
 
-def parse_receiver_list(receiver_list) -> list[str]:
+def parse_receiver_list(receiver_list, max_recipients: int | None = None) -> list[str]:
 	"""Accept what `send_sms` accepts (a list, or JSON of a list or of one number) and refuse the rest
-	with a clear message instead of a traceback."""
+	with a clear message instead of a traceback. With `max_recipients`, a list longer than that, or
+	JSON too long to hold no more, is refused before it is parsed any further."""
 	if isinstance(receiver_list, str):
+		if max_recipients and len(receiver_list) > max_recipients * CHARACTERS_PER_RECIPIENT:
+			frappe.throw(
+				_("The receiver list is {0} characters long; a send takes at most {1}.").format(
+					len(receiver_list), max_recipients * CHARACTERS_PER_RECIPIENT
+				),
+				TooManyRecipients,
+			)
 		try:
 			receiver_list = json.loads(receiver_list)
 		except ValueError:
 			frappe.throw(_("The receiver list must be a JSON list of mobile numbers."), InvalidReceiverList)
 	if isinstance(receiver_list, str | int):
 		receiver_list = [receiver_list]
-	if not isinstance(receiver_list, list | tuple) or not all(map(_is_number_or_blank, receiver_list)):
+	if not isinstance(receiver_list, list | tuple):
+		frappe.throw(_("The receiver list must be a list of mobile numbers."), InvalidReceiverList)
+	if max_recipients:
+		check_recipient_count(len(receiver_list), max_recipients)
+	if not all(map(_is_number_or_blank, receiver_list)):
 		frappe.throw(_("The receiver list must be a list of mobile numbers."), InvalidReceiverList)
 	return [str(number).strip() for number in receiver_list if number is not None]
+
+
+def check_recipient_count(count: int, max_recipients: int):
+	"""Refuse a send to more than `max_recipients` numbers (as listed, before any is normalised)."""
+	if count > max_recipients:
+		frappe.throw(
+			_("A send can queue at most {0} recipients; this one has {1}. Split the list.").format(
+				max_recipients, count
+			),
+			TooManyRecipients,
+		)
 
 
 def _is_number_or_blank(value) -> bool:

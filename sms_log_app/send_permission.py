@@ -12,8 +12,9 @@ when `check_sender` and `take_parts` let it, before anything reaches the gateway
   day in the site's time zone). One Lua script checks and takes from every counter at once, so
   parallel requests cannot together slip past a cap.
 
-Sends the site makes itself are neither refused nor counted: Notifications, OTPs, background and
-scheduled jobs, the console. Each refusal is recorded in SMS Send Refusal, once per user, reason and
+Sends the site makes itself are neither refused nor counted by those caps: Notifications, OTPs,
+background and scheduled jobs, the console. One-time codes have caps of their own (`take_otp`), per
+user and per number. Each refusal is recorded in SMS Send Refusal, once per user, reason and
 minute with the attempts counted, so that a refused user cannot flood the database.
 """
 
@@ -28,13 +29,16 @@ from frappe.utils import get_fullname, get_system_timezone, now_datetime
 
 from sms_log_app import log_writer
 from sms_log_app.client_address import client_ip
+from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import SMSLogSettings, get_settings
 
 # SMS Send Refusal reasons
 ROLE, HOURLY_CAP, DAILY_CAP = "Role", "Hourly Cap", "Daily Cap"
 ADDRESS_NOTIFICATION_CAP, SITE_NOTIFICATION_CAP = "Notification Address Cap", "Notification Site Cap"
+USER_OTP_CAP, NUMBER_OTP_CAP = "OTP User Cap", "OTP Number Cap"
 SYSTEM_MANAGER = "System Manager"
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")  # the HTTP methods Frappe checks the CSRF token on
 DESK_USER = "System User"  # the user_type of Desk users
 
 # KEYS: the counters; ARGV: the recipients, then each counter's cap (0 for none) and lifetime in
@@ -84,7 +88,14 @@ def is_http_send(notification: str | None = None) -> bool:
 
 def check_sender(recipients: int):
 	"""Refuse, with `frappe.PermissionError` (HTTP 403), a send to `recipients` numbers by a user who
-	may not send SMS."""
+	may not send SMS, or in a GET (or HEAD) request.
+
+	Frappe checks the CSRF token on unsafe methods only, so a link or an image URL could otherwise send
+	on a logged-in user's session, through any module's name for the whitelisted `send_sms` (the
+	Notification module and SMS Center import it by name, before the app wraps it).
+	"""
+	if frappe.local.request.method not in UNSAFE_METHODS:
+		frappe.throw(_("SMS are sent by POST only."), frappe.PermissionError)
 	user = frappe.session.user
 	if not may_send(user, get_settings()):
 		refuse(user, ROLE, recipients, _("You are not permitted to send SMS."), frappe.PermissionError)
@@ -146,6 +157,43 @@ def take_notification_parts(recipients: int, message: str) -> bool:
 	)
 	if passed:
 		record_refusal(frappe.session.user, caps[passed - 1].reason, recipients)
+		return False
+	return True
+
+
+def take_otp(user: str, number: str) -> bool:
+	"""Whether a one-time code for `user` may go to `number`, counted against the hourly caps of the
+	user and of the number (in E.164, so that every spelling counts as one).
+
+	Two-factor login sends a code at each correct password without one, to a mobile number users may
+	set themselves: uncapped, a looped login would send an SMS a request to any number, premium-rate
+	ones included. Past a cap the refusal is recorded and no code is sent.
+	"""
+	settings = get_settings()
+	now = now_datetime()
+	hour = now.replace(minute=0, second=0, microsecond=0)
+	resets_at = hour + timedelta(hours=1)
+	normalized = to_e164(number, log_writer.site_region()) or number
+	caps = [
+		Cap(
+			USER_OTP_CAP,
+			counter_key(f"otp:user:{user}:{hour:%Y%m%d%H}"),
+			settings.hourly_otps_per_user,
+			resets_at,
+		),
+		Cap(
+			NUMBER_OTP_CAP,
+			counter_key(f"otp:number:{normalized}:{hour:%Y%m%d%H}"),
+			settings.hourly_otps_per_number,
+			resets_at,
+		),
+	]
+	passed, _count = frappe.cache.register_script(TAKE_RECIPIENTS)(
+		keys=[cap.key for cap in caps],
+		args=[1, *[v for cap in caps for v in (cap.limit, seconds_until(cap.resets_at, now))]],
+	)
+	if passed:
+		record_refusal(user, caps[passed - 1].reason, 1)
 		return False
 	return True
 

@@ -9,21 +9,17 @@ and where a send too big to make inside a request is handed to a background job 
 import dataclasses
 
 import frappe
-from frappe import _
 
 from sms_log_app import bulk_send, log_writer, references, send_notices, send_permission
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
+from sms_log_app.gateway_rate import SiteRate
 from sms_log_app.gateway_settings import gateway_config, with_message_ids
 from sms_log_app.masking import mask_codes
 from sms_log_app.recovery import Attempts
-from sms_log_app.send_input import Send, check_send
+from sms_log_app.send_input import Send, check_recipient_count, check_send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 
 SCHEDULED_JOB = "frappe.core.doctype.scheduled_job_type.scheduled_job_type.run_scheduled_job"
-
-
-class TooManyRecipients(frappe.ValidationError):
-	pass
 
 
 def send_and_log(
@@ -40,14 +36,8 @@ def send_and_log(
 	user_send = send_permission.is_http_send(notification=references.notification())
 	if user_send:
 		send_permission.check_sender(len(numbers))
+	check_recipient_count(len(numbers), settings.max_recipients)
 	send = checked(numbers, message, sender_name)
-	if len(send.numbers) > settings.max_recipients:
-		frappe.throw(
-			_("A send can queue at most {0} recipients; this one has {1}. Split the list.").format(
-				settings.max_recipients, len(send.numbers)
-			),
-			TooManyRecipients,
-		)
 	if user_send:
 		send_permission.take_parts(len(send.numbers), send.message)
 	elif references.notification():
@@ -84,10 +74,12 @@ def send_logged(
 	log_fields: dict | None = None,
 	deadline: float | None = None,
 	mask: bool = False,
+	first: bool = False,
 ) -> tuple[str, list[Outcome]]:
-	"""Write the log, send, record the outcomes; return the log's name and the outcomes. `log_fields`
-	are further SMS Log fields (the reference, resent_from). With `mask`, one-time codes are kept out
-	of the log (the message and the gateway's answers)."""
+	"""Write the log, send at the site's rate (`gateway_rate`), record the outcomes; return the log's
+	name and the outcomes. `log_fields` are further SMS Log fields (the reference, resent_from). With
+	`mask`, one-time codes are kept out of the log (the message and the gateway's answers); with
+	`first` (a one-time code), the send goes ahead of every other."""
 	log = log_writer.start_log(
 		message=mask_codes(send.message) if mask else send.message,
 		numbers=send.numbers,
@@ -97,14 +89,14 @@ def send_logged(
 	)
 	# with one number, a dead send's row is unconfirmed anyway: no need to note how far it got
 	attempts = Attempts(log.name) if len(send.numbers) > 1 else None
+	rate = SiteRate(get_settings().messages_per_second)
+
+	def before_request(index: int) -> bool:
+		rate.wait(first=first)
+		return attempts.note(index) if attempts else True
+
 	outcomes = with_message_ids(
-		deliver(
-			config,
-			send.numbers,
-			send.message,
-			deadline=deadline,
-			before_request=attempts and attempts.note,
-		)
+		deliver(config, send.numbers, send.message, deadline=deadline, before_request=before_request)
 	)
 	log_writer.finish_log(log, [_masked(o) for o in outcomes] if mask else outcomes)
 	if attempts:

@@ -7,7 +7,7 @@ with the code in its arguments, and the job worker writes those arguments to its
 Settings before it enqueues, and loading them imports this module (the `override_doctype_class`
 hook) in a process that has not imported it yet. So this module wraps the send path there and then,
 and turns that enqueue of `send_request` into the app's `send_request`, which sends at once and logs
-the code masked.
+the code masked, within the caps on one-time codes.
 """
 
 import functools
@@ -27,7 +27,7 @@ def _send_otp_jobs_at_once(enqueue):
 	@functools.wraps(enqueue)
 	def wrapper(method, *args, **kwargs):
 		if capture.is_active() and _is_send_request(method):
-			return capture.send_request(
+			return capture.send_enqueued_otp(
 				kwargs["gateway_url"],
 				kwargs["params"],
 				headers=kwargs.get("headers"),

@@ -110,7 +110,7 @@ BAD_INPUTS = [
 	("not JSON", "0500000001, 0500000002", MESSAGE, send_input.InvalidReceiverList),
 	("nested list", [["0500000001"]], MESSAGE, send_input.InvalidReceiverList),
 	("booleans", "[true]", MESSAGE, send_input.InvalidReceiverList),
-	("100,001 recipients", [f"+9665{i:08d}" for i in range(100_001)], MESSAGE, sending.TooManyRecipients),
+	("100,001 recipients", [f"+9665{i:08d}" for i in range(100_001)], MESSAGE, send_input.TooManyRecipients),
 	("empty message", [N1], "   ", send_input.InvalidMessage),
 	("invalid UTF-8 bytes", [N1], b"Payment \xff\xfe due", send_input.InvalidMessage),
 	("JSON string of one number", '"0500000001"', MESSAGE, "logged"),

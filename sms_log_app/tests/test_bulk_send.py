@@ -9,9 +9,12 @@ synchronous."""
 import signal
 import time
 from collections import Counter
+from itertools import pairwise
 
 import frappe
 import psutil
+import pyotp
+from frappe import twofactor
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils.background_jobs import get_job
 
@@ -30,6 +33,7 @@ from sms_log_app.tests.utils import (
 )
 
 MESSAGE = "Bulk send test"
+OTP_NUMBER = "+966500000099"
 WAIT = 120  # seconds a queued send may take before the test gives up
 
 
@@ -144,6 +148,34 @@ class TestBulkSend(GatewayTestCase):
 		self.assertEqual(len(times), 200)
 		busiest_second = max(sum(start <= t < start + 1 for t in times) for start in times)
 		self.assertLessEqual(busiest_second, 20)
+
+	def test_synchronous_sends_take_the_site_rate(self):
+		self.use_limits(messages_per_second=4)
+		capture_send(numbers(5, 8))
+		times = [r["received_at"] for r in self.gateway.requests]
+		self.assertEqual(len(times), 5)
+		self.assertGreaterEqual(min(b - a for a, b in pairwise(times)), 1 / 4)
+
+	def test_a_one_time_code_goes_ahead_of_a_bulk_send(self):
+		self.use_limits(queue_threshold=10, messages_per_second=4)  # 40 recipients take 11 s
+		log_name = capture_send(numbers(40, 9))
+		worker = start_worker("long")
+		self.addCleanup(worker.wait, timeout=300)
+		wait_until(lambda: len(self.gateway.requests) >= 3, what="the bulk send's first requests")
+
+		started = time.monotonic()
+		self.assertTrue(twofactor.send_token_via_sms(pyotp.random_base32(), token=5, phone_no=OTP_NUMBER))
+		waited = time.monotonic() - started
+		self.addCleanup(delete_logs, requested_numbers=OTP_NUMBER)
+
+		# the bulk send's threads hold up to 20 slots (5.5 s) ahead: the code waits for none of them
+		self.assertLess(waited, 1.5)
+		self.assertLess(len(self.gateway.requests), 40)
+		wait_until(lambda: committed_status(log_name) != QUEUED)
+		times = sorted(r["received_at"] for r in self.gateway.requests)
+		self.assertEqual(len(times), 41)
+		busiest_second = max(sum(start <= t < start + 1 for t in times) for start in times)
+		self.assertLessEqual(busiest_second, 4 + 1, "the rate, and the one code that went first")
 
 	def test_a_killed_worker_resumes_at_the_first_recipient_without_an_outcome(self):
 		self.use_limits(messages_per_second=50)  # 500 recipients take 10 s

@@ -26,11 +26,13 @@ from sms_log_app.tests.utils import (
 	committed_sms_settings,
 	delete_logs,
 	make_user,
+	reset_otp_counters,
 	served_site,
 	two_factor_by_sms,
 )
 
 GATEWAY_ADDRESS = "203.0.113.9"  # where the gateway's reports come from, behind the site's proxy
+DIRECT = "127.0.0.2"  # a client that connects itself, not through a proxy on the site's machine
 MESSAGE = "HTTP surface test"
 NUMBER = "+966500000077"
 READER_ROLE = "SMS Log Test Reader"
@@ -172,16 +174,37 @@ class TestHTTPSurface(FrappeTestCase):
 	def test_a_get_sends_nothing(self):
 		message = f"{MESSAGE} by GET {frappe.generate_hash(length=8)}"
 		params = {"receiver_list": json.dumps([NUMBER]), "msg": message}
-		by_link = self.client.request("GET", SEND_SMS, params=params, cookies=self.session("System Manager"))
-		by_token = self.request("System Manager", "GET", SEND_SMS, params=params)
-		for response in (by_link, by_token):
-			self.assertIn(response.status_code, (403, 405), response.text[:300])
+		cookies = self.session("System Manager")
+		for path in (SEND_SMS, *send_sms_aliases()):
+			by_link = self.client.request("GET", path, params=params, cookies=cookies)
+			by_token = self.request("System Manager", "GET", path, params=params)
+			for response in (by_link, by_token):
+				with self.subTest(path=path):
+					self.assertIn(response.status_code, (403, 405), response.text[:300])
 		self.assertEqual(self.gateway.requests, [])
 		self.assertEqual(committed_logs(message=message), [])
 
 		sent = self.request("System Manager", "POST", SEND_SMS, data=params)
 		self.assertEqual(sent.status_code, 200, sent.text[:300])
 		self.assertEqual(len(self.gateway.requests), 1)
+
+	def test_a_get_of_send_sms_imported_before_the_capture_sends_nothing(self):
+		"""A worker whose first request is a login loads Notification (the login saves the User) before
+		the before_request hooks wrap send_sms: the Notification module keeps Frappe's own, GET-able."""
+		message = f"{MESSAGE} by GET {frappe.generate_hash(length=8)}"
+		params = {"receiver_list": json.dumps([NUMBER]), "msg": message}
+		with served_site(workers=1, fresh=True) as fresh:
+			login = fresh.request(
+				"POST", "/api/method/login", data={"usr": self.email["System Manager"], "pwd": PASSWORD}
+			)
+			cookies = {cookie.name: cookie.value for cookie in login.cookies if cookie.name == "sid"}
+			answers = [
+				fresh.request("GET", path, params=params, cookies=cookies).status_code
+				for path in send_sms_aliases()
+			]
+		self.assertEqual(answers, [403] * len(send_sms_aliases()))
+		self.assertEqual(self.gateway.requests, [])
+		self.assertEqual(committed_logs(message=message), [])
 
 	# 7. The sender name is the user's unless their role may set it
 
@@ -343,6 +366,108 @@ class TestHTTPSurface(FrappeTestCase):
 		self.assertGreaterEqual(found["sent today"], 3)
 		self.assertGreaterEqual(found["report"], 3)
 
+	# 2. The recipient rows follow the logs
+
+	def readable_recipients(self, who) -> dict:
+		"""{read: the logs whose recipient rows it gave `who`, or the HTTP status of a refusal}, through
+		each way Frappe reads a child table."""
+		ours = set(self.logs.values())
+		fields = json.dumps(["name", "parent", "number", "status"])
+		answers = {
+			"REST": self.request(
+				who,
+				"GET",
+				"/api/resource/SMS Log Recipient",
+				params={"parent": "SMS Log", "fields": fields, "limit_page_length": 0},
+			),
+			"get_list": self.request(
+				who,
+				"POST",
+				"/api/method/frappe.client.get_list",
+				data={
+					"doctype": "SMS Log Recipient",
+					"parent": "SMS Log",
+					"fields": fields,
+					"limit_page_length": 0,
+				},
+			),
+			"Report Builder": self.request(
+				who,
+				"POST",
+				"/api/method/frappe.desk.reportview.get",
+				data={
+					"doctype": "SMS Log",
+					"fields": json.dumps(["`tabSMS Log`.`name`", "`tabSMS Log Recipient`.`number`"]),
+					"filters": json.dumps([["SMS Log Recipient", "number", "=", NUMBER]]),
+					"page_length": 500,
+				},
+			),
+			**{
+				f"get_value {log}": self.request(
+					who,
+					"GET",
+					"/api/method/frappe.client.get_value",
+					params={
+						"doctype": "SMS Log Recipient",
+						"parent": "SMS Log",
+						"fieldname": json.dumps(["name", "number"]),
+						"filters": json.dumps({"parent": log}),
+					},
+				)
+				for log in sorted(ours)
+			},
+		}
+		found = {"get_value": set()}
+		for read, answer in answers.items():
+			if not answer.ok:
+				found[read] = answer.status_code
+				continue
+			body = answer.json()
+			if read == "Report Builder":
+				found[read] = {row[0] for row in (body["message"] or {}).get("values", [])} & ours
+				continue
+			rows = body.get("data", body.get("message")) or []
+			names = [row["name"] for row in (rows if isinstance(rows, list) else [rows])]
+			parents = set(frappe.get_all("SMS Log Recipient", {"name": ("in", names)}, pluck="parent")) & ours
+			if read.startswith("get_value"):
+				found["get_value"] |= parents
+			else:
+				found[read] = parents
+		return found
+
+	def test_restricted_users_read_only_their_logs_recipients(self):
+		for who in RESTRICTED:
+			with self.subTest(who=who):
+				own = {self.logs[who]}
+				self.assertEqual(
+					self.readable_recipients(who),
+					{
+						"REST": own,
+						"get_list": own,
+						"get_value": own,
+						"Report Builder": own,
+					},
+				)
+				for log in set(self.logs.values()) - own:
+					row = frappe.db.get_value("SMS Log Recipient", {"parent": log})
+					one = self.request(who, "GET", f"/api/resource/SMS Log Recipient/{row}")
+					self.assertEqual(one.status_code, 403, one.text[:300])
+
+	def test_unrestricted_users_read_every_logs_recipients(self):
+		every = set(self.logs.values())
+		self.assertEqual(
+			self.readable_recipients("System Manager"),
+			{"REST": every, "get_list": every, "get_value": every, "Report Builder": every},
+		)
+
+
+def send_sms_aliases() -> list[str]:
+	"""The modules that import send_sms by name, maybe before the app wraps it, and so keep Frappe's own."""
+	aliases = ["/api/method/frappe.email.doctype.notification.notification.send_sms"]
+	if "erpnext" in frappe.get_installed_apps():
+		aliases.append("/api/method/erpnext.selling.doctype.sms_center.sms_center.send_sms")
+	return aliases
+
 
 def restore_sender_name_roles(roles):
 	settings = frappe.get_doc("SMS Log Settings")
@@ -403,7 +528,7 @@ class TestClientAddresses(FrappeTestCase):
 		self.addCleanup(frappe.db.commit)
 		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "trusted_proxies", "")
 
-	def report(self, message_id, secret=None, forwarded_for=None):
+	def report(self, message_id, secret=None, forwarded_for=None, source=None):
 		headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
 		params = {"secret": secret} if secret else {}
 		return self.client.request(
@@ -412,6 +537,7 @@ class TestClientAddresses(FrappeTestCase):
 			params=params,
 			data={"message_id": message_id, "status": "delivered"},
 			headers=headers,
+			source=source,
 		)
 
 	def sent_message_id(self) -> tuple[str, str]:
@@ -436,8 +562,8 @@ class TestClientAddresses(FrappeTestCase):
 		self.assertEqual(committed_logs(name=log_name)[0].recipients[0].delivery_status, "Delivered")
 
 	def test_reports_with_the_secret_are_limited_per_client_address(self):
-		"""Behind a named proxy, the client is the last entry the proxy appended, not the first."""
-		self.set_trusted_proxies("127.0.0.1\n::1")
+		"""Behind the proxy on the site's machine (trusted without being named), the client is the last
+		entry the proxy appended, not the first."""
 		codes = [
 			self.report(
 				"msg-unknown", secret=self.secret, forwarded_for=f"10.0.0.{k}, {GATEWAY_ADDRESS}"
@@ -451,12 +577,14 @@ class TestClientAddresses(FrappeTestCase):
 	def test_a_refusal_records_a_valid_client_address_only(self):
 		send = {"receiver_list": json.dumps([NUMBER]), "msg": f"{MESSAGE} refused"}
 		cases = (
-			("", "198.51.100.3", "127.0.0.1"),  # no proxy named: the header is not believed
-			("127.0.0.1", "198.51.100.4, 198.51.100.3", "198.51.100.3"),
-			("127.0.0.1", "<script>alert(1)</script>", None),
+			# (trusted proxies, connecting from, X-Forwarded-For, the address recorded)
+			("", DIRECT, "198.51.100.3", DIRECT),  # not a proxy: the header is not believed
+			("", "127.0.0.1", "198.51.100.4, 198.51.100.3", "198.51.100.3"),  # bench's nginx
+			("127.0.0.2", DIRECT, "198.51.100.4, 198.51.100.5", "198.51.100.5"),
+			("", "127.0.0.1", "<script>alert(1)</script>", None),
 		)
-		for proxies, forwarded_for, expected in cases:
-			with self.subTest(proxies=proxies, forwarded_for=forwarded_for):
+		for proxies, source, forwarded_for, expected in cases:
+			with self.subTest(proxies=proxies, source=source, forwarded_for=forwarded_for):
 				with separate_connection():
 					frappe.db.delete("SMS Send Refusal", {"user": self.portal_user})
 				self.set_trusted_proxies(proxies)
@@ -465,6 +593,7 @@ class TestClientAddresses(FrappeTestCase):
 					SEND_SMS,
 					data=send,
 					headers={**self.portal_auth, "X-Forwarded-For": forwarded_for},
+					source=source,
 				)
 				self.assertEqual(response.status_code, 403, response.text[:300])
 				with separate_connection():
@@ -539,8 +668,9 @@ class TestNotificationsFiredByThePublic(FrappeTestCase):
 		for key in frappe.cache.get_keys("sms_log_app:recipients:notification:"):
 			frappe.cache.delete(key)
 
-	def submit(self, k: int):
-		"""A Guest fills the web form in; each request forges another X-Forwarded-For."""
+	def submit(self, k: int, source=DIRECT):
+		"""A Guest fills the web form in; each request forges another X-Forwarded-For (or, from
+		127.0.0.1, comes through a proxy on the site's machine from another visitor)."""
 		data = {
 			"doctype": "Address",
 			"web_form": self.web_form.name,
@@ -556,6 +686,7 @@ class TestNotificationsFiredByThePublic(FrappeTestCase):
 			"/api/method/frappe.website.doctype.web_form.web_form.accept",
 			data={"web_form": self.web_form.name, "data": json.dumps(data)},
 			headers={"X-Forwarded-For": f"198.51.100.{k + 10}"},
+			source=source,
 		)
 
 	def test_a_guest_web_form_stops_at_the_address_cap(self):
@@ -570,16 +701,19 @@ class TestNotificationsFiredByThePublic(FrappeTestCase):
 			)
 		self.assertEqual(
 			[(r.reason, r.attempts, r.ip_address) for r in refused],
-			[("Notification Address Cap", 2, "127.0.0.1")],
+			[("Notification Address Cap", 2, DIRECT)],
 		)
 
+	def test_behind_bench_nginx_each_visitor_has_a_cap_of_their_own(self):
+		with committed_notification_caps(per_address=1, for_site=200):
+			statuses = [self.submit(k, source="127.0.0.1").status_code for k in range(4)]
+		self.assertEqual(statuses, [200] * 4)
+		self.assertEqual(self.gateway.received_numbers(), [f"+9665012{k:05d}" for k in range(4)])
+
 	def test_the_site_cap_holds_for_every_address(self):
-		frappe.db.set_single_value("SMS Log Settings", "trusted_proxies", "127.0.0.1")
-		frappe.db.commit()
-		self.addCleanup(frappe.db.commit)
-		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "trusted_proxies", "")
 		with committed_notification_caps(per_address=3, for_site=2):
-			statuses = [self.submit(k).status_code for k in range(4)]  # each from an address of its own
+			# each from an address of its own, through the proxy on the site's machine
+			statuses = [self.submit(k, source="127.0.0.1").status_code for k in range(4)]
 		self.assertEqual(statuses, [200] * 4)
 		self.assertEqual(len(self.gateway.requests), 2)
 
@@ -650,3 +784,103 @@ class TestFreshWorker(FrappeTestCase):
 		(log,) = committed_logs(requested_numbers=mobile)
 		self.assertEqual(log.sender_name, "Two-Factor Authentication")
 		self.assertNotIn(code, log.message)
+
+
+class TestOneTimeCodes(FrappeTestCase):
+	"""Two-factor login by SMS, looped: each correct password without a code asks for one."""
+
+	mobile = "+966501177777"
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		if not frappe.db.exists("Role", OTP_ROLE):
+			frappe.get_doc(
+				{"doctype": "Role", "role_name": OTP_ROLE, "desk_access": 1, "two_factor_auth": 1}
+			).insert()
+		cls.users = []
+		for email, mobile in (
+			("sms-surface-otp-loop@example.com", cls.mobile),
+			("sms-surface-otp-same-number@example.com", "0501177777"),  # the same number, spelled locally
+		):
+			cls.users.append(make_user(email, [OTP_ROLE]).name)
+			frappe.db.set_value("User", email, "mobile_no", mobile)
+		cls.addClassCleanup(cls.remove_test_data)
+		cls.gateway = GatewayStub().start()
+		cls.addClassCleanup(cls.gateway.stop)
+		resources = ExitStack()
+		cls.addClassCleanup(resources.close)
+		resources.enter_context(committed_sms_settings(cls.gateway))  # commits the users too
+		resources.enter_context(two_factor_by_sms())
+		cls.client = resources.enter_context(served_site(workers=1))
+
+	@classmethod
+	def remove_test_data(cls):
+		delete_logs(requested_numbers=("in", [cls.mobile, "0501177777"]))
+		with separate_connection():
+			frappe.db.delete("SMS Send Refusal", {"user": ("in", cls.users)})
+		for user in cls.users:
+			frappe.delete_doc("User", user, force=True)
+		frappe.delete_doc("Role", OTP_ROLE, force=True)
+		frappe.db.commit()
+
+	def setUp(self):
+		self.gateway.requests.clear()
+		reset_otp_counters()
+		with separate_connection():
+			frappe.db.delete("SMS Send Refusal", {"user": ("in", self.users)})
+
+	def login(self, user) -> dict:
+		answer = self.client.request("POST", "/api/method/login", data={"usr": user, "pwd": PASSWORD})
+		self.assertEqual(answer.status_code, 200, answer.text[:300])
+		self.assertNotIn("exc", answer.json())
+		return answer.json()["verification"]
+
+	def refusals(self) -> list[tuple]:
+		with separate_connection():
+			rows = frappe.get_all(
+				"SMS Send Refusal",
+				filters={"user": ("in", self.users)},
+				fields=["user", "reason", "attempts"],
+			)
+		return [(row.user, row.reason, row.attempts) for row in rows]
+
+	def test_a_looped_login_sends_the_users_cap(self):
+		with committed_otp_caps(per_user=3, per_number=5):
+			delivered = [self.login(self.users[0])["token_delivery"] for _ in range(6)]
+		self.assertEqual(delivered, [True] * 3 + [False] * 3)
+		self.assertEqual(self.gateway.received_numbers(), [self.mobile] * 3)
+		self.assertEqual(self.refusals(), [(self.users[0], "OTP User Cap", 3)])
+
+	def test_one_number_is_capped_whoever_logs_in(self):
+		with committed_otp_caps(per_user=5, per_number=3):
+			delivered = [self.login(user)["token_delivery"] for user in (*self.users, *self.users)]
+		self.assertEqual(delivered, [True] * 3 + [False])
+		self.assertEqual(len(self.gateway.requests), 3)
+		self.assertEqual(self.refusals(), [(self.users[1], "OTP Number Cap", 1)])
+
+	def test_the_otp_template_is_honoured(self):
+		frappe.db.set_single_value(
+			"System Settings", "otp_sms_template", "Sign-in code {{otp}}, do not share it"
+		)
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.set_single_value, "System Settings", "otp_sms_template", None)
+		self.assertTrue(self.login(self.users[0])["token_delivery"])
+		text = self.gateway.requests[0]["params"]["text"]
+		self.assertRegex(text, r"^Sign-in code \d{6}, do not share it$")
+		log = committed_logs(requested_numbers=self.mobile)[-1]
+		self.assertEqual(log.message, "Sign-in code ••••••, do not share it")
+
+
+@contextmanager
+def committed_otp_caps(per_user: int, per_number: int):
+	fields = ("hourly_otps_per_user", "hourly_otps_per_number")
+	before = {field: frappe.db.get_single_value("SMS Log Settings", field) for field in fields}
+	frappe.db.set_single_value("SMS Log Settings", dict(zip(fields, (per_user, per_number), strict=True)))
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		frappe.db.set_single_value("SMS Log Settings", before)
+		frappe.db.commit()

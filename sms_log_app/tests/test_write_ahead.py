@@ -9,6 +9,7 @@ import json
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import frappe
 import psutil
@@ -254,4 +255,79 @@ class TestKilledMidSend(WriteAheadTestCase):
 		frappe.db.commit()  # see the first resend's log
 		resend.resend(log.name, include_unconfirmed=True)  # a person ticked them
 		self.assertEqual(self.gateway.received_numbers(), received)
+		self.assertEqual(self.audit.violations, [])
+
+
+class TestThreadedWorkers(WriteAheadTestCase):
+	"""A threaded web worker (gunicorn gthread) serves several sends at once: each writes its log on a
+	connection of its own thread."""
+
+	numbers = tuple(f"+9665000020{i:02d}" for i in range(40))
+
+	def send_all_at_once(self, site, auth) -> list:
+		def send(number):
+			try:
+				return site.request(
+					"POST",
+					SEND_SMS,
+					json={"receiver_list": json.dumps([number]), "msg": self.message},
+					headers=auth,
+				).status_code
+			except requests.RequestException as e:
+				return type(e).__name__
+
+		with ThreadPoolExecutor(max_workers=len(self.numbers)) as pool:
+			return list(pool.map(send, self.numbers))
+
+	def logged_numbers(self) -> list[str]:
+		"""The numbers of this test's recipient rows, each on a log that exists."""
+		with separate_connection():
+			return frappe.db.sql_list(
+				"""select r.number from `tabSMS Log Recipient` r join `tabSMS Log` l on l.name = r.parent
+				where l.message = %s""",
+				self.message,
+			)
+
+	def orphan_rows(self) -> list[str]:
+		with separate_connection():
+			return frappe.db.sql_list(
+				"""select r.number from `tabSMS Log Recipient` r left join `tabSMS Log` l
+				on l.name = r.parent where l.name is null and r.number in %s""",
+				[list(self.numbers)],
+			)
+
+	def test_forty_sends_on_eight_threads(self):
+		self.gateway.delay = 0.05
+		auth = self.auth()
+		with committed_sms_settings(self.gateway), served_site(workers=1, threads=8) as site:
+			answers = self.send_all_at_once(site, auth)
+
+		self.assertEqual(answers, [200] * len(self.numbers))
+		logs = committed_logs(message=self.message)
+		self.assertEqual(len(logs), len(self.numbers))
+		self.assertEqual({log.status for log in logs}, {"Sent"})
+		self.assertEqual({r.status for log in logs for r in log.recipients}, {"Sent"})
+		self.assertEqual(sorted(self.logged_numbers()), sorted(self.numbers))
+		self.assertEqual(self.orphan_rows(), [])
+		self.assertEqual(sorted(self.gateway.received_numbers()), sorted(self.numbers))
+		self.assertEqual(self.audit.violations, [])
+
+	def test_a_threaded_worker_killed_mid_way(self):
+		self.gateway.delay = 0.2
+		auth = self.auth()
+		with committed_sms_settings(self.gateway), served_site(workers=1, threads=8) as site:
+			sending = threading.Thread(target=self.send_all_at_once, args=(site, auth))
+			sending.start()
+			deadline = time.monotonic() + 60
+			while len(self.gateway.requests) < 12 and time.monotonic() < deadline:
+				time.sleep(0.02)
+			for worker in psutil.Process(site.server.pid).children():
+				worker.send_signal(signal.SIGKILL)
+			sending.join(timeout=120)
+			time.sleep(self.gateway.delay)  # the requests in flight reach their end at the stub
+
+		received = self.gateway.received_numbers()
+		self.assertGreaterEqual(len(received), 12)
+		self.assertEqual(sorted(set(received) - set(self.logged_numbers())), [], "numbers sent without a log")
+		self.assertEqual(self.orphan_rows(), [])
 		self.assertEqual(self.audit.violations, [])

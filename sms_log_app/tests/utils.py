@@ -28,6 +28,7 @@ PASSWORD = "Sms-Log-Test-Password-1"
 SEND_SMS = "/api/method/frappe.core.doctype.sms_settings.sms_settings.send_sms"
 RECEIVE = "/api/method/sms_log_app.delivery_reports.receive"
 PLAIN_USER = "sms-log-desk-plain@example.com"  # a Desk user who may not read SMS Logs
+APPLICATION = "frappe.app:application"  # the WSGI application gunicorn serves
 
 
 def configure_sms_settings(gateway, *, use_post=False, static=None, headers=None):
@@ -134,20 +135,35 @@ class SiteClient:
 	def __init__(self, url: str, site: str, server: subprocess.Popen | None = None):
 		self.url, self.site, self.server = url, site, server
 
-	def request(self, method: str, path: str, headers=None, **kwargs) -> requests.Response:
+	def request(self, method: str, path: str, headers=None, source=None, **kwargs) -> requests.Response:
+		"""`source`: the loopback address to connect from, such as 127.0.0.2, which the site does not
+		take for a proxy on its own machine (127.0.0.1, the default, is one)."""
 		headers = {"Host": self.site, **(headers or {})}
-		return requests.request(method, self.url + path, headers=headers, timeout=60, **kwargs)
+		with requests.Session() as session:
+			if source:
+				session.mount("http://", SourceAddressAdapter(source))
+			return session.request(method, self.url + path, headers=headers, timeout=60, **kwargs)
+
+
+class SourceAddressAdapter(requests.adapters.HTTPAdapter):
+	def __init__(self, source: str):
+		self.source = source
+		super().__init__()
+
+	def init_poolmanager(self, *args, **kwargs):
+		super().init_poolmanager(*args, source_address=(self.source, 0), **kwargs)
 
 
 @contextlib.contextmanager
-def served_site(workers=2, site=None, fresh=False):
+def served_site(workers=2, site=None, fresh=False, threads=0):
 	"""Serve the current site (or `site` of this bench) with gunicorn, as production does, on a free
 	loopback port. `fresh`: wait only for the port, so that the caller's first request is the first
-	one a worker serves."""
+	one a worker serves. `threads`: threaded workers (`--worker-class gthread`) of that many threads."""
 	port = free_port()
 	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+	threaded = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
 	server = subprocess.Popen(
-		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-t", "120", "frappe.app:application"],
+		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), *threaded, "-t", "120", APPLICATION],
 		cwd=os.path.abspath(frappe.local.sites_path),
 		stdout=subprocess.DEVNULL,
 		stderr=subprocess.DEVNULL,
@@ -267,6 +283,7 @@ class SMSLogTestCase(GatewayTestCase):
 		configure_sms_settings(self.gateway)
 		set_site_country()
 		set_limits(gateway_timeout=2)
+		reset_otp_counters()
 		self.message = f"Payment reminder {frappe.generate_hash(length=10)}"
 		self.addCleanup(delete_logs, message=("like", f"%{self.message}%"))
 		# first, release whatever rows this test's transaction locked (cleanups run last-in first-out)
@@ -421,9 +438,17 @@ def apply_send_settings(roles, values):
 	frappe.db.commit()
 
 
+def reset_otp_counters():
+	"""Start the hourly caps on one-time codes afresh (`send_permission.take_otp`)."""
+	for key in frappe.cache.get_keys("sms_log_app:recipients:otp:"):
+		frappe.cache.delete(key)
+
+
 @contextlib.contextmanager
 def two_factor_by_sms():
-	"""Two-factor login with the code sent by SMS, for users of roles that require it."""
+	"""Two-factor login with the code sent by SMS, for users of roles that require it, with the caps on
+	codes started afresh."""
+	reset_otp_counters()
 	before = frappe.db.get_values_from_single(
 		["enable_two_factor_auth", "two_factor_method"], None, "System Settings", as_dict=True
 	)[0]

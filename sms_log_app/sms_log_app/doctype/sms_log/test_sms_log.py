@@ -229,6 +229,22 @@ class TestReceiverListInput(SMSLogTestCase):
 		self.assertIn("Not a mobile number", log.recipients[0].error)
 		self.assertEqual(log.recipients[1].number, "<script>alert1</script>")  # as Frappe cleaned it
 
+	def test_a_list_too_large_is_refused_before_it_is_parsed(self):
+		too_long = json.dumps([N1] * 1_600_000)  # 25 MB of JSON, one number listed again and again
+		too_many = json.dumps([f"+9665{i:08d}" for i in range(100_001)])  # 1.7 MB
+		for what, receivers in (("25 MB", too_long), ("100,001 numbers", too_many)):
+			with (
+				self.subTest(what),
+				patch.object(send_input.json, "loads", wraps=json.loads) as parse,
+				patch.object(send_input, "to_e164", wraps=send_input.to_e164) as normalise,
+			):
+				with self.assertRaises(send_input.TooManyRecipients):
+					self.send(receivers)
+				self.assertEqual(normalise.call_count, 0, "no number is normalised")
+				self.assertEqual(parse.call_count, 0 if what == "25 MB" else 1)
+		self.assertEqual(self.gateway.requests, [])
+		self.assertEqual(committed_logs(message=self.message), [])
+
 
 class TestStockPathWhereTheAppIsNotInstalled(SMSLogTestCase):
 	"""On a site without this app the wrappers must call Frappe's own functions unchanged."""

@@ -4,6 +4,7 @@
 import frappe
 from frappe.model.document import Document
 
+from sms_log_app.record_access import may_access_log_of
 from sms_log_app.verbatim import VerbatimFieldsAsText
 
 
@@ -32,6 +33,11 @@ class SMSLogRecipient(VerbatimFieldsAsText, Document):
 		parenttype: DF.Data
 		status: DF.Literal["Sent", "Failed", "Queued", "Sending", "Unconfirmed"]
 	# end: auto-generated types
+
+	def has_permission(self, permtype="read", *, debug=False, user=None) -> bool:
+		return super().has_permission(permtype, debug=debug, user=user) and may_access_log_of(
+			self, permtype, user
+		)
 
 
 def on_doctype_update():

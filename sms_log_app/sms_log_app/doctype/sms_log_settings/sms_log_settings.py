@@ -28,6 +28,8 @@ LIMITS = {
 	"hourly_recipients_per_system_manager": 5000,
 	"hourly_notification_parts_per_address": 10,
 	"hourly_notification_parts_for_site": 200,
+	"hourly_otps_per_user": 5,
+	"hourly_otps_per_number": 5,
 }
 
 
@@ -48,6 +50,8 @@ class SMSLogSettings(Document):
 		gateway_timeout: DF.Float
 		hourly_notification_parts_for_site: DF.Int
 		hourly_notification_parts_per_address: DF.Int
+		hourly_otps_per_number: DF.Int
+		hourly_otps_per_user: DF.Int
 		hourly_recipients_per_system_manager: DF.Int
 		hourly_recipients_per_user: DF.Int
 		max_parts_per_message: DF.Int

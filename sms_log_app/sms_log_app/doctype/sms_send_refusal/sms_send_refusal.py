@@ -25,7 +25,13 @@ class SMSSendRefusal(VerbatimFieldsAsText, Document):
 		ip_address: DF.Data | None
 		last_attempt: DF.Datetime | None
 		reason: DF.Literal[
-			"Role", "Hourly Cap", "Daily Cap", "Notification Address Cap", "Notification Site Cap"
+			"Role",
+			"Hourly Cap",
+			"Daily Cap",
+			"Notification Address Cap",
+			"Notification Site Cap",
+			"OTP User Cap",
+			"OTP Number Cap",
 		]
 		recipients: DF.Int
 		user: DF.Link | None
