@@ -2,6 +2,7 @@
 # For license information, please see license.txt
 
 import frappe
+from frappe import _
 from frappe.model.document import Document
 
 from sms_log_app.verbatim import VerbatimFieldsAsText
@@ -32,6 +33,14 @@ class SMSLogRecipient(VerbatimFieldsAsText, Document):
 		parenttype: DF.Data
 		status: DF.Literal["Sent", "Failed", "Queued", "Sending", "Unconfirmed"]
 	# end: auto-generated types
+
+	def on_trash(self):
+		# REST and Desk delete a row through here, Administrator included; Log Settings delete rows with
+		# their log in SQL (sms_log.delete_logs)
+		frappe.throw(
+			_("The recipients of an SMS Log cannot be deleted. Log Settings clear them with their log."),
+			frappe.PermissionError,
+		)
 
 
 def on_doctype_update():
