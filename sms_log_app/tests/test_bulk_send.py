@@ -13,6 +13,7 @@ from collections import Counter
 import frappe
 import psutil
 from frappe.core.doctype.sms_settings import sms_settings
+from frappe.utils import add_to_date, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from sms_log_app import bulk_send
@@ -163,8 +164,13 @@ class TestBulkSend(GatewayTestCase):
 		in_flight = [row.number for row in rows if row.status == SENDING]
 		self.assertGreaterEqual(first_open.idx, 200)
 
+		wait_until(
+			lambda: not frappe.cache.exists(bulk_send.heartbeat_name(log_name, 1)),
+			seconds=bulk_send.HEARTBEAT_TTL + 10,
+			what="the dead job's heartbeat to expire",
+		)
 		frappe.db.commit()  # a fresh snapshot, as the scheduler's job has: the log came on another connection
-		bulk_send.resume_stalled_sends(stalled_after=0)
+		bulk_send.resume_stalled_sends()
 		self.run_queued(log_name)
 
 		rows = committed_rows(log_name)
@@ -184,6 +190,44 @@ class TestBulkSend(GatewayTestCase):
 				self.assertEqual((row.status, row.error), (UNCONFIRMED, INTERRUPTED))
 			else:
 				self.assertEqual(row.status, SENT)
+
+	def test_a_slow_chunk_is_left_to_its_job(self):
+		"""Neither a wait in the queue nor a slow send (a low site rate) makes a chunk look dead, however
+		long its rows show no progress: no second job takes its batch for an interrupted one."""
+		self.use_limits(queue_threshold=10, messages_per_second=4)  # 40 recipients take 11 s
+		targets = numbers(40, 7)
+		log_name = capture_send(targets)
+		(job,) = chunk_jobs(log_name)
+		self.idle_for_an_hour(log_name)
+		bulk_send.resume_stalled_sends()
+		self.assertEqual(
+			get_job(bulk_send.job_id(log_name, 1)).enqueued_at,
+			job.enqueued_at,
+			"the waiting job was replaced",
+		)
+
+		worker = start_worker("long", burst=False)
+		self.addCleanup(worker.wait, timeout=60)
+		self.addCleanup(worker.terminate)
+		wait_until(lambda: len(self.gateway.requests) >= 5, what="the chunk's first requests")
+		self.idle_for_an_hour(log_name)
+		bulk_send.resume_stalled_sends()
+		job.refresh()
+		self.assertEqual(job.get_status(), "started", "the sending job was replaced")
+
+		wait_until(lambda: committed_status(log_name) != QUEUED)
+		self.assertEqual(committed_status(log_name), SENT)
+		self.assertEqual({row.status for row in committed_rows(log_name)}, {SENT})
+		self.assertEqual(Counter(self.gateway.received_numbers()), Counter(targets))
+
+	def idle_for_an_hour(self, log_name: str):
+		"""Make the log's rows look untouched for an hour; then a fresh snapshot, as the scheduler has."""
+		with separate_connection():
+			row = frappe.qb.DocType("SMS Log Recipient")
+			frappe.qb.update(row).set(row.modified, add_to_date(now_datetime(), hours=-1)).where(
+				row.parent == log_name
+			).run()
+		frappe.db.commit()
 
 	def test_small_sends_stay_synchronous(self):
 		targets = numbers(50, 4)
