@@ -19,6 +19,8 @@ after_migrate = "sms_log_app.install.after_install_or_migrate"
 # ERPNext installed after this app brings its own SMS Log: adopt it the same way.
 after_app_install = "sms_log_app.install.after_app_install"
 before_uninstall = "sms_log_app.install.before_uninstall"
+# Uninstalling ERPNext would drop its SMS Log with every log: the app takes the DocType back first.
+before_app_uninstall = "sms_log_app.install.before_app_uninstall"
 
 # SMS capture
 # -----------
