@@ -9,12 +9,14 @@ synchronous."""
 import signal
 import time
 from collections import Counter
+from datetime import timedelta
 
 import frappe
 import psutil
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils import add_to_date, now_datetime
 from frappe.utils.background_jobs import get_job
+from rq.utils import utcnow
 
 from sms_log_app import bulk_send
 from sms_log_app.log_writer import separate_connection
@@ -153,6 +155,7 @@ class TestBulkSend(GatewayTestCase):
 		worker = start_worker("long", burst=False)
 		try:
 			wait_until(lambda: len(self.gateway.requests) >= 200, what="200 requests at the gateway")
+			self.assertTrue(frappe.cache.exists(bulk_send.heartbeat_name(log_name, 1)), "the job beats")
 		finally:
 			# the worker and the work horse it forked for the job (in a session of its own)
 			for process in [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(recursive=True)]:
@@ -194,8 +197,8 @@ class TestBulkSend(GatewayTestCase):
 	def test_a_slow_chunk_is_left_to_its_job(self):
 		"""Neither a wait in the queue nor a slow send (a low site rate) makes a chunk look dead, however
 		long its rows show no progress: no second job takes its batch for an interrupted one."""
-		self.use_limits(queue_threshold=10, messages_per_second=4)  # 40 recipients take 11 s
-		targets = numbers(40, 7)
+		self.use_limits(queue_threshold=10, messages_per_second=2)  # 80 recipients take 44 s
+		targets = numbers(80, 7)
 		log_name = capture_send(targets)
 		(job,) = chunk_jobs(log_name)
 		self.idle_for_an_hour(log_name)
@@ -210,10 +213,16 @@ class TestBulkSend(GatewayTestCase):
 		self.addCleanup(worker.wait, timeout=60)
 		self.addCleanup(worker.terminate)
 		wait_until(lambda: len(self.gateway.requests) >= 5, what="the chunk's first requests")
+		job.refresh()
+		started = job.started_at
+		wait_until(
+			lambda: utcnow() - started > timedelta(seconds=bulk_send.HEARTBEAT_TTL + 2),
+			what="the job to run longer than a heartbeat lasts",
+		)
 		self.idle_for_an_hour(log_name)
 		bulk_send.resume_stalled_sends()
 		job.refresh()
-		self.assertEqual(job.get_status(), "started", "the sending job was replaced")
+		self.assertEqual((job.get_status(), job.started_at), ("started", started), "the job was replaced")
 
 		wait_until(lambda: committed_status(log_name) != QUEUED)
 		self.assertEqual(committed_status(log_name), SENT)
