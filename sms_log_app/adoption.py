@@ -7,7 +7,8 @@ never imports its own `sms_log.json`. It extends the owner's DocType the way Fra
 app's DocTypes, with Custom Fields and Property Setters of module "SMS Log App" derived from that same
 JSON, and runs its own controller through `override_doctype_class`. The owner keeps the DocType, its
 table and its naming, so `bench uninstall-app sms_log_app` deletes only the app's customisations (and
-keeps their columns and values), and the owner's SMS Log goes on working.
+keeps their columns and values), and the owner's SMS Log goes on working. When the owner is
+uninstalled instead (ERPNext), this app takes SMS Log back as its own, with every log.
 """
 
 import json
@@ -16,6 +17,7 @@ import os
 import frappe
 from frappe.model import no_value_fields
 from frappe.model import sync as model_sync
+from frappe.modules import import_file
 
 from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, recipient_row, site_region
 from sms_log_app.numbers import to_e164
@@ -278,6 +280,22 @@ def add_missing_recipients():
 
 def _numbers(text: str | None) -> list[str]:
 	return [n.strip() for n in (text or "").splitlines() if n.strip()]
+
+
+def take_back(app_name: str):
+	"""Before `app_name` is uninstalled: where it owns SMS Log, make SMS Log this app's own, with this
+	app's definition, so that uninstall keeps its table, and every log in it, instead of dropping it with
+	the owner's modules. The customisations the app added become its standard fields; the logs and
+	their rows are not touched, and the owner's columns stay (Frappe never drops a column on sync)."""
+	if not is_adopted() or frappe.db.get_value("Module Def", owner_module(), "app_name") != app_name:
+		return
+	remove_links()
+	frappe.db.delete("Custom Field", {"dt": DOCTYPE, "module": MODULE})
+	frappe.db.delete("Property Setter", {"doc_type": DOCTYPE, "module": MODULE})
+	frappe.db.set_value("DocType", DOCTYPE, {"module": MODULE, "migration_hash": None})
+	import_file.import_file_by_path(definition_path(), force=True)
+	frappe.clear_cache(doctype=DOCTYPE)
+	on_doctype_update()
 
 
 def keep_as_custom_doctypes():

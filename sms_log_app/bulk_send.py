@@ -8,16 +8,22 @@ out), sends the batch with up to *Parallel Requests to the Gateway* requests in 
 the batch's outcomes in one commit. *Gateway Messages per Second* holds for the whole site at once
 (`gateway_rate`). So a worker killed mid-batch leaves at most one batch whose fate is unknown: those
 rows are marked Unconfirmed and never retried (the number may have got the SMS); the rest resume
-where the dead job stopped. The last job to finish gives the log its counts and final status.
+where the dead job stopped. A job tells that it is alive by a heartbeat in Redis, so a chunk that is
+only slow is never taken for a dead one. The last job to finish gives the log its counts and final
+status.
 """
 
+import threading
 import time
+from datetime import timedelta
 
 import frappe
+import redis
 from frappe import _
-from frappe.query_builder.functions import Max
 from frappe.utils import now_datetime
-from frappe.utils.background_jobs import get_job, is_job_enqueued
+from frappe.utils.background_jobs import get_job
+from rq.job import JobStatus
+from rq.utils import utcnow
 
 from sms_log_app import daily_totals, log_writer
 from sms_log_app.gateway import ParallelSender
@@ -30,12 +36,18 @@ from sms_log_app.status import FAILED, QUEUED, SENDING, UNCONFIRMED, recipient_s
 
 BATCH_PER_REQUEST = 5  # rows claimed per batch, for each request allowed in flight
 PROGRESS_EVERY = 1.0  # seconds between progress messages to the log's form
-STALLED_AFTER = 600  # seconds without a row's outcome after which a started job counts as dead
+HEARTBEAT_EVERY = 5  # seconds between a chunk job's heartbeats
+HEARTBEAT_TTL = 30  # seconds a heartbeat lasts: a started job without one is dead
 OUTCOME_FIELDS = ("name", "modified", "status", "http_status", "error", "gateway_response", "message_id")
 
 
 def job_id(log_name: str, first: int) -> str:
 	return f"sms_log_bulk::{log_name}::{first}"
+
+
+def heartbeat_name(log_name: str, first: int) -> str:
+	"""The site's Redis key that the chunk's job keeps alive while it runs."""
+	return f"sms_log_app:bulk_heartbeat:{log_name}:{first}"
 
 
 def chunks(total: int, size: int) -> list[tuple[int, int]]:
@@ -82,19 +94,20 @@ def send_queued(log_name: str):
 def send_chunk(log_name: str, first: int, last: int):
 	"""The job: send the Queued rows of the log whose idx is `first` to `last`, a batch at a time; then
 	complete the log if none of its rows is left to send. Safe to run again."""
-	settings = get_settings()
-	message, total = frappe.db.get_value("SMS Log", log_name, ["message", "noofrequested_sms"])
-	_mark_interrupted(log_name, first, last)
-	progress = Progress(log_name, total)
-	rate = SiteRate(settings.messages_per_second)
-	config = gateway_config(settings.gateway_timeout)
-	with ParallelSender(config, message, settings.parallel_requests, before_request=rate.wait) as sender:
-		batch = settings.parallel_requests * BATCH_PER_REQUEST
-		while rows := retried(_claim, log_name, first, last, batch):
-			outcomes = with_message_ids(sender.send([row.number for row in rows]))
-			retried(_record, log_name, rows, outcomes)
-			progress.update()
-	complete_if_done(log_name)
+	with Heartbeat(heartbeat_name(log_name, first)):
+		settings = get_settings()
+		message, total = frappe.db.get_value("SMS Log", log_name, ["message", "noofrequested_sms"])
+		_mark_interrupted(log_name, first, last)
+		progress = Progress(log_name, total)
+		rate = SiteRate(settings.messages_per_second)
+		config = gateway_config(settings.gateway_timeout)
+		with ParallelSender(config, message, settings.parallel_requests, before_request=rate.wait) as sender:
+			batch = settings.parallel_requests * BATCH_PER_REQUEST
+			while rows := retried(_claim, log_name, first, last, batch):
+				outcomes = with_message_ids(sender.send([row.number for row in rows]))
+				retried(_record, log_name, rows, outcomes)
+				progress.update()
+		complete_if_done(log_name)
 
 
 def retried(write, *args, attempts: int = 5):
@@ -210,34 +223,62 @@ def _left(log_name: str, first: int, last: int) -> int:
 	)
 
 
-def resume_stalled_sends(stalled_after: float = STALLED_AFTER):
-	"""Scheduler: enqueue again every chunk of a Queued log with rows left whose job is gone, or has
-	recorded no outcome for `stalled_after` seconds (its worker died without RQ noticing; 0: every
-	started job counts as dead, for a caller who knows the worker is gone)."""
+def resume_stalled_sends():
+	"""Scheduler: enqueue again every chunk of a Queued log with rows left whose job is gone, or dead:
+	started, and its heartbeat expired (its worker was killed without RQ noticing). A job waiting in
+	the queue, or sending however slowly, is left alone: a second job would take its batch for an
+	interrupted one."""
 	size = get_settings().recipients_per_job
 	for log in frappe.get_all("SMS Log", filters={"status": QUEUED}, fields=["name", "noofrequested_sms"]):
 		for first, last in chunks(log.noofrequested_sms, size):
 			if not _left(log.name, first, last):
 				continue
-			if is_job_enqueued(job_id(log.name, first)):
-				if not _stalled(log.name, first, last, stalled_after):
-					continue
-				get_job(job_id(log.name, first)).delete()
+			job = get_job(job_id(log.name, first))
+			status = job.get_status() if job else None
+			if status == JobStatus.QUEUED or (status == JobStatus.STARTED and _alive(job, log.name, first)):
+				continue
+			if status == JobStatus.STARTED:
+				job.delete()
 			enqueue(log.name, first, last)
 		complete_if_done(log.name)  # a log whose last job died after recording its last batch
 
 
-def _stalled(log_name: str, first: int, last: int, seconds: float) -> bool:
-	if seconds <= 0:
-		return True
-	row = frappe.qb.DocType("SMS Log Recipient")
-	(newest,) = (
-		frappe.qb.from_(row)
-		.select(Max(row.modified))
-		.where((row.parenttype == "SMS Log") & (row.parent == log_name) & (row.idx[first:last]))
-		.run()[0]
-	)
-	return not newest or (now_datetime() - newest).total_seconds() >= seconds
+def _alive(job, log_name: str, first: int) -> bool:
+	"""Whether the started `job` still beats (or started too recently to have beaten yet)."""
+	just_started = job.started_at and utcnow() - job.started_at < timedelta(seconds=HEARTBEAT_TTL)
+	return bool(frappe.cache.exists(heartbeat_name(log_name, first)) or just_started)
+
+
+class Heartbeat:
+	"""While a chunk's job runs, a thread of it renews a Redis key every HEARTBEAT_EVERY seconds that
+	lasts HEARTBEAT_TTL seconds: the key is there as long as the job's process is, however slowly it
+	sends (a low site rate, a slow gateway, a lock it waits for), and is gone HEARTBEAT_TTL seconds
+	after the process dies."""
+
+	def __init__(self, name: str):
+		self.key = frappe.cache.make_key(name)  # the thread has no site context
+		self.stopped = threading.Event()
+		self.thread = threading.Thread(target=self._beat, name="sms-bulk-heartbeat", daemon=True)
+
+	def __enter__(self):
+		self._renew()
+		self.thread.start()
+		return self
+
+	def __exit__(self, *exc):
+		self.stopped.set()
+		self.thread.join()
+		frappe.cache.delete(self.key)
+
+	def _beat(self):
+		while not self.stopped.wait(HEARTBEAT_EVERY):
+			try:
+				self._renew()
+			except redis.RedisError:
+				pass  # the next beat tries again; HEARTBEAT_TTL outlasts several missed ones
+
+	def _renew(self):
+		frappe.cache.set(self.key, 1, ex=HEARTBEAT_TTL)
 
 
 class Progress:

@@ -19,6 +19,8 @@ after_migrate = "sms_log_app.install.after_install_or_migrate"
 # ERPNext installed after this app brings its own SMS Log: adopt it the same way.
 after_app_install = "sms_log_app.install.after_app_install"
 before_uninstall = "sms_log_app.install.before_uninstall"
+# Uninstalling ERPNext would drop its SMS Log with every log: the app takes the DocType back first.
+before_app_uninstall = "sms_log_app.install.before_app_uninstall"
 
 # SMS capture
 # -----------
@@ -86,6 +88,10 @@ scheduler_events = {
 # ------------
 # An audit log: keep a year unless the administrator chooses otherwise; refused sends, 90 days.
 default_log_clearing_doctypes = {"SMS Log": 365, "SMS Send Refusal": 90}
+# and never less than 30 days (SMSLog.clear_old_logs holds the same floor)
+doc_events = {
+	"Log Settings": {"validate": "sms_log_app.sms_log_app.doctype.sms_log.sms_log.refuse_short_retention"}
+}
 
 # Tests
 # -----

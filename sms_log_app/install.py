@@ -21,6 +21,12 @@ def after_app_install(app_name: str):
 		daily_totals.rebuild()
 
 
+def before_app_uninstall(app_name: str):
+	"""The app that owns SMS Log (ERPNext) is going: keep SMS Log, and every log, as this app's own."""
+	if app_name != "sms_log_app":
+		adoption.take_back(app_name)
+
+
 def before_uninstall():
 	"""Keep every log: give the owner's SMS Log back, or keep the app's own as custom DocTypes."""
 	adoption.remove_links()

@@ -182,6 +182,24 @@ class TestPermissions(ServedSiteTestCase):
 		self.assertEqual(log.message, self.message)
 		self.assertEqual(committed_logs(message="forged"), [])
 
+	def test_nobody_deletes_a_recipient(self):
+		(row,) = committed_logs(name=self.log_name)[0].recipients
+		deletes = (
+			("DELETE", f"/api/resource/SMS Log Recipient/{row.name}", {}),
+			("DELETE", f"/api/v2/document/SMS Log Recipient/{row.name}", {}),
+			(
+				"POST",
+				"/api/method/frappe.client.delete",
+				{"data": {"doctype": "SMS Log Recipient", "name": row.name}},
+			),
+		)
+		for who in self.auth:
+			for method, path, kwargs in deletes:
+				with self.subTest(who=who, path=path):
+					response = self.request(who, method, path, **kwargs)
+					self.assertIn(response.status_code, (403, 404), response.text[:300])
+		self.assertEqual([r.name for r in committed_logs(name=self.log_name)[0].recipients], [row.name])
+
 
 class TestSendOverHTTP(ServedSiteTestCase):
 	"""The whitelisted send_sms, called over HTTP of a site served by gunicorn."""

@@ -9,9 +9,10 @@ import frappe
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.utils import add_days, now_datetime
 
-from sms_log_app import send_input, sending
+from sms_log_app import daily_totals, send_input, sending
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
+from sms_log_app.status import QUEUED, SENDING
 from sms_log_app.tests.utils import (
 	N1,
 	N2,
@@ -175,6 +176,43 @@ class TestRetention(SMSLogTestCase):
 		with separate_connection():
 			self.assertFalse(frappe.db.exists("SMS Log Recipient", {"parent": ("in", old)}))
 			self.assertEqual(frappe.db.count("SMS Log Recipient", {"parent": recent}), 2)
+
+	def test_logs_younger_than_30_days_and_sends_not_done_are_kept(self):
+		for _ in range(4):
+			self.send([N1])
+		young, old, queued, sending = (log.name for log in committed_logs(message=self.message))
+		with separate_connection():
+			self.age(young, days=29)
+			self.age(old, days=400)
+			self.age(queued, days=400, status=QUEUED)
+			self.age(sending, days=400, status=SENDING)
+
+		with separate_connection():
+			SMSLog.clear_old_logs(days=1)
+
+		self.assertEqual({log.name for log in committed_logs(message=self.message)}, {young, queued, sending})
+		with separate_connection():
+			self.assertFalse(frappe.db.exists("SMS Log Recipient", {"parent": old}))
+
+	def age(self, name: str, days: int, status: str | None = None):
+		"""Make the log `days` days old and, with `status`, still going out; its day's totals follow."""
+		before = frappe.db.get_value("SMS Log", name, daily_totals.COUNTED_FIELDS, as_dict=True)
+		after = {"creation": add_days(now_datetime(), -days), "status": status or before.status}
+		frappe.db.set_value("SMS Log", name, after, update_modified=False)
+		daily_totals.move(before, {**before, "status": after["status"]})
+
+	def test_log_settings_refuse_to_keep_sms_logs_less_than_30_days(self):
+		frappe.db.after_rollback.add(lambda: frappe.clear_document_cache("Log Settings", "Log Settings"))
+		for days in (0, 1, 29):
+			with self.assertRaises(frappe.ValidationError):
+				self.keep_sms_logs(days)
+		self.keep_sms_logs(30)
+
+	def keep_sms_logs(self, days: int):
+		settings = frappe.get_doc("Log Settings")
+		settings.logs_to_clear = [row for row in settings.logs_to_clear if row.ref_doctype != "SMS Log"]
+		settings.append("logs_to_clear", {"ref_doctype": "SMS Log", "days": days})
+		settings.save()
 
 	def test_log_settings_keep_sms_logs_for_a_year_by_default(self):
 		settings = frappe.get_doc("Log Settings")

@@ -9,6 +9,7 @@ synchronous."""
 import signal
 import time
 from collections import Counter
+from datetime import timedelta
 from itertools import pairwise
 
 import frappe
@@ -16,7 +17,9 @@ import psutil
 import pyotp
 from frappe import twofactor
 from frappe.core.doctype.sms_settings import sms_settings
+from frappe.utils import add_to_date, now_datetime
 from frappe.utils.background_jobs import get_job
+from rq.utils import utcnow
 
 from sms_log_app import bulk_send
 from sms_log_app.log_writer import separate_connection
@@ -184,6 +187,7 @@ class TestBulkSend(GatewayTestCase):
 		worker = start_worker("long", burst=False)
 		try:
 			wait_until(lambda: len(self.gateway.requests) >= 200, what="200 requests at the gateway")
+			self.assertTrue(frappe.cache.exists(bulk_send.heartbeat_name(log_name, 1)), "the job beats")
 		finally:
 			# the worker and the work horse it forked for the job (in a session of its own)
 			for process in [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(recursive=True)]:
@@ -195,8 +199,13 @@ class TestBulkSend(GatewayTestCase):
 		in_flight = [row.number for row in rows if row.status == SENDING]
 		self.assertGreaterEqual(first_open.idx, 200)
 
+		wait_until(
+			lambda: not frappe.cache.exists(bulk_send.heartbeat_name(log_name, 1)),
+			seconds=bulk_send.HEARTBEAT_TTL + 10,
+			what="the dead job's heartbeat to expire",
+		)
 		frappe.db.commit()  # a fresh snapshot, as the scheduler's job has: the log came on another connection
-		bulk_send.resume_stalled_sends(stalled_after=0)
+		bulk_send.resume_stalled_sends()
 		self.run_queued(log_name)
 
 		rows = committed_rows(log_name)
@@ -216,6 +225,50 @@ class TestBulkSend(GatewayTestCase):
 				self.assertEqual((row.status, row.error), (UNCONFIRMED, INTERRUPTED))
 			else:
 				self.assertEqual(row.status, SENT)
+
+	def test_a_slow_chunk_is_left_to_its_job(self):
+		"""Neither a wait in the queue nor a slow send (a low site rate) makes a chunk look dead, however
+		long its rows show no progress: no second job takes its batch for an interrupted one."""
+		self.use_limits(queue_threshold=10, messages_per_second=2)  # 80 recipients take 44 s
+		targets = numbers(80, 7)
+		log_name = capture_send(targets)
+		(job,) = chunk_jobs(log_name)
+		self.idle_for_an_hour(log_name)
+		bulk_send.resume_stalled_sends()
+		self.assertEqual(
+			get_job(bulk_send.job_id(log_name, 1)).enqueued_at,
+			job.enqueued_at,
+			"the waiting job was replaced",
+		)
+
+		worker = start_worker("long", burst=False)
+		self.addCleanup(worker.wait, timeout=60)
+		self.addCleanup(worker.terminate)
+		wait_until(lambda: len(self.gateway.requests) >= 5, what="the chunk's first requests")
+		job.refresh()
+		started = job.started_at
+		wait_until(
+			lambda: utcnow() - started > timedelta(seconds=bulk_send.HEARTBEAT_TTL + 2),
+			what="the job to run longer than a heartbeat lasts",
+		)
+		self.idle_for_an_hour(log_name)
+		bulk_send.resume_stalled_sends()
+		job.refresh()
+		self.assertEqual((job.get_status(), job.started_at), ("started", started), "the job was replaced")
+
+		wait_until(lambda: committed_status(log_name) != QUEUED)
+		self.assertEqual(committed_status(log_name), SENT)
+		self.assertEqual({row.status for row in committed_rows(log_name)}, {SENT})
+		self.assertEqual(Counter(self.gateway.received_numbers()), Counter(targets))
+
+	def idle_for_an_hour(self, log_name: str):
+		"""Make the log's rows look untouched for an hour; then a fresh snapshot, as the scheduler has."""
+		with separate_connection():
+			row = frappe.qb.DocType("SMS Log Recipient")
+			frappe.qb.update(row).set(row.modified, add_to_date(now_datetime(), hours=-1)).where(
+				row.parent == log_name
+			).run()
+		frappe.db.commit()
 
 	def test_small_sends_stay_synchronous(self):
 		targets = numbers(50, 4)

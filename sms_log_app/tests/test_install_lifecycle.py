@@ -149,7 +149,9 @@ class TestAdoptionOfERPNextsSMSLog(ThrowawaySiteTestCase):
 			self.probe(site, "snapshot")["logs"][-1]["message"], "Stock again", "stock sending logs again"
 		)
 
-	def test_erpnext_installed_after_the_app_adopts_the_same_way(self):
+	def test_erpnext_installed_after_the_app_adopts_the_same_way_and_gives_it_back(self):
+		"""ERPNext installed on a site with the app takes SMS Log over, and the app adopts it; ERPNext
+		uninstalled again leaves SMS Log to the app, with every log written before and after."""
 		site = self.new_site("sms_log_app")
 		self.probe(
 			site,
@@ -185,6 +187,59 @@ class TestAdoptionOfERPNextsSMSLog(ThrowawaySiteTestCase):
 		self.assertEqual([log["status"] for log in once["logs"]], ["Partially Sent", "Sent"])
 		self.cli(site, "migrate")
 		self.assertEqual(self.probe(site, "snapshot"), once, "a second migrate changes nothing")
+
+		self.cli(site, "uninstall-app", "erpnext", "--yes", "--no-backup")
+		kept = self.probe(site, "snapshot")
+		self.assertEqual((kept["doctype"]["module"], kept["doctype"]["custom"]), ("SMS Log App", 0))
+		self.assertEqual(kept["logs"], once["logs"])
+		self.assertEqual(kept["recipients"], once["recipients"])
+		self.assertEqual((kept["custom_fields"], kept["property_setters"]), ([], []))
+		self.assert_readable(site, kept)
+
+		self.probe(site, "send", messages=["After ERPNext left"], numbers=[LOCAL])
+		after = self.probe(site, "snapshot")
+		(new,) = (log for log in after["logs"] if log not in kept["logs"])
+		self.assertEqual(
+			(new["message"], new["status"], new["noofsent_sms"]), ("After ERPNext left", "Sent", 1)
+		)
+		self.assertTrue(new["name"].startswith("SMS-"), "the app's naming again")
+		self.assertIn(
+			{"parent": new["name"], "number": LOCAL, "normalized_number": "+966500000001", "status": "Sent"},
+			after["recipients"],
+		)
+
+	def assert_readable(self, site: str, snapshot: dict):
+		"""Every log of `snapshot` as REST and the Desk form give it to a System Manager."""
+		with served_site(site=site) as client:
+			session = requests.Session()
+			session.headers["Host"] = site
+			session.post(
+				client.url + "/api/method/login", data={"usr": "Administrator", "pwd": "admin"}
+			).raise_for_status()
+			rest = session.get(
+				client.url + "/api/resource/SMS Log",
+				params={
+					"fields": json.dumps(["name", "message", "status"]),
+					"order_by": "name asc",
+					"limit_page_length": 100,
+				},
+			)
+			self.assertEqual(rest.status_code, 200, rest.text[:500])
+			self.assertEqual(
+				rest.json()["data"],
+				[{k: log[k] for k in ("name", "message", "status")} for log in snapshot["logs"]],
+			)
+			for log in snapshot["logs"]:
+				form = session.get(
+					client.url + "/api/method/frappe.desk.form.load.getdoc",
+					params={"doctype": "SMS Log", "name": log["name"]},
+				)
+				self.assertEqual(form.status_code, 200, form.text[:500])
+				(doc,) = form.json()["docs"]
+				self.assertEqual(
+					[row["number"] for row in doc["recipients"]],
+					[r["number"] for r in snapshot["recipients"] if r["parent"] == log["name"]],
+				)
 
 	def assert_served_logs(self, site: str, messages: list[str]):
 		"""The logs as the list view and REST give them to a System Manager."""

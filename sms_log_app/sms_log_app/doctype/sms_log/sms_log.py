@@ -5,8 +5,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.query_builder import Interval
-from frappe.query_builder.functions import Now
-from frappe.utils import getdate, now_datetime
+from frappe.query_builder.functions import IfNull, Now
+from frappe.utils import cint, getdate, now_datetime
 
 from sms_log_app import daily_totals
 from sms_log_app.segments import count_segments
@@ -14,6 +14,7 @@ from sms_log_app.status import QUEUED, SENDING, log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
 
 CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
+MIN_RETENTION_DAYS = 30  # Log Settings never clear an SMS Log younger than this
 # The owners' names for the seed's counts (ERPNext v15, Frappe v16, see sms_log_app.adoption), and this app's
 STOCK_COUNTS = {"no_of_requested_sms": "noofrequested_sms", "no_of_sent_sms": "noofsent_sms"}
 
@@ -102,12 +103,31 @@ class SMSLog(VerbatimFieldsAsText, Document):
 
 	@staticmethod
 	def clear_old_logs(days=365):
-		"""Delete logs created more than `days` days ago, with their recipients, a batch per transaction."""
+		"""Delete logs created more than `days` days ago (MIN_RETENTION_DAYS at least), with their
+		recipients, a batch per transaction. A log still Queued or Sending is kept: it is not done."""
+		days = max(cint(days), MIN_RETENTION_DAYS)
 		log = frappe.qb.DocType("SMS Log")
-		old = frappe.qb.from_(log).select(log.name).where(log.creation < Now() - Interval(days=days))
+		old = (
+			frappe.qb.from_(log)
+			.select(log.name)
+			.where(log.creation < Now() - Interval(days=days))
+			.where(IfNull(log.status, "").notin([QUEUED, SENDING]))
+		)
 		while names := old.limit(CLEAR_BATCH).run(pluck=True):
 			delete_logs(names)
 			frappe.db.commit()
+
+
+def refuse_short_retention(log_settings, method=None):
+	"""Log Settings' `validate` (a doc_event): SMS Logs are kept MIN_RETENTION_DAYS at least."""
+	for row in log_settings.logs_to_clear:
+		if row.ref_doctype == "SMS Log" and cint(row.days) < MIN_RETENTION_DAYS:
+			frappe.throw(
+				_("SMS Logs are an audit record: Log Settings must keep them at least {0} days.").format(
+					MIN_RETENTION_DAYS
+				),
+				title=_("Too Short to Keep SMS Logs"),
+			)
 
 
 def delete_logs(names: list[str]):

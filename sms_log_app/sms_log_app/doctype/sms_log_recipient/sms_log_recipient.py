@@ -2,6 +2,7 @@
 # For license information, please see license.txt
 
 import frappe
+from frappe import _
 from frappe.model.document import Document
 
 from sms_log_app.record_access import may_access_log_of
@@ -37,6 +38,14 @@ class SMSLogRecipient(VerbatimFieldsAsText, Document):
 	def has_permission(self, permtype="read", *, debug=False, user=None) -> bool:
 		return super().has_permission(permtype, debug=debug, user=user) and may_access_log_of(
 			self, permtype, user
+		)
+
+	def on_trash(self):
+		# REST and Desk delete a row through here, Administrator included; Log Settings delete rows with
+		# their log in SQL (sms_log.delete_logs)
+		frappe.throw(
+			_("The recipients of an SMS Log cannot be deleted. Log Settings clear them with their log."),
+			frappe.PermissionError,
 		)
 
 
