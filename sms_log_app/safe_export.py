@@ -25,7 +25,7 @@ from frappe.utils import xlsxutils
 from sms_log_app.verbatim import VERBATIM_DOCTYPES
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# the background jobs of Frappe's two exports, and where their arguments name what they export
+# the jobs that run Frappe's two exports in the background (Export in Background)
 BACKGROUND_EXPORTS = (
 	"frappe.desk.reportview.run_report_view_export_job",
 	"frappe.desk.query_report.run_export_query_job",
