@@ -20,6 +20,7 @@ from frappe.model import sync as model_sync
 from frappe.modules import import_file
 
 from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, recipient_row, site_region
+from sms_log_app.markup_free import markup_free
 from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import STOCK_COUNTS, on_doctype_update
@@ -140,6 +141,8 @@ def set_properties(spec: dict):
 		for prop in FIELD_PROPERTIES:
 			if df.get(prop) and standard.get(prop) != df[prop]:
 				property_setter(df["fieldname"], prop, df[prop], "Text" if prop == "description" else "Check")
+			elif not df.get(prop):  # one this app set before and no longer does: the owner's again
+				frappe.db.delete("Property Setter", {"name": f"{DOCTYPE}-{df['fieldname']}-{prop}"})
 
 
 def property_setter(fieldname: str | None, prop: str, value, property_type: str):
@@ -221,6 +224,7 @@ def complete_logs():
 				"message",
 				"requested_numbers",
 				"sent_to",
+				"sender_name",
 				*(STOCK_COUNTS if stock_counts else ()),
 			],
 		):
@@ -238,6 +242,7 @@ def complete_logs():
 					"sent_at": row.creation,
 					"encoding": encoding,
 					"segments": segments,
+					"title": markup_free(row.sender_name),
 				},
 				update_modified=False,
 			)

@@ -30,7 +30,7 @@ send_token_via_sms = "sms_log_app.capture.send_token_via_sms"
 # Older ones, v15.55.1 included, have no such hook: the send functions are wrapped in each process.
 # Bench CLI processes do it when they import the app; web workers and job workers need these.
 before_request = ["sms_log_app.capture.install"]
-before_job = ["sms_log_app.capture.install"]
+before_job = ["sms_log_app.capture.install", "sms_log_app.safe_export.before_job"]
 
 # An SMS Notification records itself and its document on the log.
 # SMS Log runs this app's controller also where ERPNext or Frappe owns the DocType.
@@ -44,10 +44,16 @@ override_doctype_class = {
 
 # Frappe v15's get_count checks no permission, for any DocType: records must not be probed through it.
 # Report Builder and the group-by sidebar draw values as HTML: the server escapes what a caller sent.
+# Report Builder's and query reports' exports build their rows and write the file in one function,
+# with no hook between: these mark an export of the app's data, so that Frappe's writers put a quote
+# before text a spreadsheet would run as a formula (sms_log_app/safe_export.py); before_job does
+# the same for the exports Frappe runs in the background.
 override_whitelisted_methods = {
 	"frappe.client.get_count": "sms_log_app.overrides.client.get_count",
 	"frappe.desk.reportview.get": "sms_log_app.overrides.desk.get",
 	"frappe.desk.listview.get_group_by_count": "sms_log_app.overrides.desk.get_group_by_count",
+	"frappe.desk.reportview.export_query": "sms_log_app.overrides.desk.export_query",
+	"frappe.desk.query_report.export_query": "sms_log_app.overrides.desk.export_query_report",
 }
 
 # Frappe checks a child table's rows against its parent DocType only, never the parent's records

@@ -13,6 +13,9 @@ import {
 	HOSTILE_MESSAGE,
 	HOSTILE_NUMBER,
 	HOSTILE_SENDER,
+	HOSTILE_TITLE,
+	CALENDAR_VIEW,
+	KANBAN_BOARD,
 	MANAGER,
 	PLAIN_USER,
 	SEARCHED_E164,
@@ -65,7 +68,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 	it("lists the logs newest first with columns and status colours", async () => {
 		await open_list(page);
 		const headers = await page.locator(".list-row-head").innerText();
-		for (const label of ["Sender Name", "Status", "Sent At", "Message", "Requested Numbers"]) {
+		for (const label of ["Sender", "Status", "Sent At", "Message", "Requested Numbers"]) {
 			assert.match(headers, new RegExp(label));
 		}
 		const count = await page.locator(".list-count").innerText();
@@ -261,11 +264,17 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		};
 
 		it("is text in the list", async () => {
-			await open_list(page, "?sender_name=" + encodeURIComponent("%Mallory%"));
+			// the Sender filter: the title, the sender name without markup
+			await open_list(page, "?title=" + encodeURIComponent(HOSTILE_TITLE));
 			await page.waitForFunction(() => cur_list.data.length === 1);
 			await assert_literal(".list-row-container", HOSTILE_MESSAGE);
 			await assert_literal(".list-row-container", HOSTILE_NUMBER);
-			await assert_literal(".list-row-container", HOSTILE_SENDER);
+			// the list's subject is the log's title: the sender name without its markup
+			await assert_literal(".list-row-container .list-subject", HOSTILE_TITLE);
+			assert.doesNotMatch(
+				await page.locator(".list-row-container .list-subject").innerText(),
+				/onerror/
+			);
 			await shot("08-hostile-list.png");
 		});
 
@@ -328,7 +337,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			try {
 				await open(
 					page,
-					"/app/sms-log/view/report?sender_name=" + encodeURIComponent("%Mallory%")
+					"/app/sms-log/view/report?title=" + encodeURIComponent(HOSTILE_TITLE)
 				);
 				await page.waitForFunction(
 					() =>
@@ -336,6 +345,12 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 						cur_list.data?.length === 1 &&
 						document.querySelectorAll(".dt-scrollable .dt-row").length === 1
 				);
+				await page.evaluate(() => {
+					if (!cur_list.columns.some((c) => c.docfield?.fieldname === "sender_name")) {
+						cur_list.add_column_to_datatable("sender_name", "SMS Log");
+					}
+				});
+				await page.locator(".dt-scrollable", { hasText: HOSTILE_SENDER }).waitFor();
 				await assert_literal(".dt-scrollable", HOSTILE_SENDER);
 				await assert_literal(".dt-scrollable", HOSTILE_MESSAGE);
 				await assert_literal(".dt-scrollable", HOSTILE_NUMBER);
@@ -425,6 +440,62 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			assert.match(await page.locator(".print-format").innerText(), /Plain User/);
 		});
 
+		it("is text on a Kanban board", async () => {
+			await open(
+				page,
+				`/app/sms-log/view/kanban/${encodeURIComponent(KANBAN_BOARD)}?title=` +
+					encodeURIComponent(HOSTILE_TITLE)
+			);
+			const card = page.locator(".kanban-card-wrapper", { hasText: HOSTILE_TITLE });
+			await card.first().waitFor();
+			await page.waitForTimeout(1000);
+			await assert_literal(".kanban", HOSTILE_TITLE);
+			const title = card.first().locator(".kanban-card-title");
+			assert.equal((await title.innerText()).trim(), HOSTILE_TITLE);
+			assert.equal(await title.getAttribute("title"), HOSTILE_TITLE);
+			assert.equal(await page.locator(".kanban img").count(), 0);
+			await shot("29-hostile-kanban.png");
+		});
+
+		it("is text in a calendar view", async () => {
+			await open(
+				page,
+				`/app/sms-log/view/calendar/${encodeURIComponent(CALENDAR_VIEW)}?title=` +
+					encodeURIComponent(HOSTILE_TITLE)
+			);
+			const event = page.locator(".fc-event", { hasText: HOSTILE_TITLE });
+			await event.first().waitFor();
+			await page.waitForTimeout(1000);
+			assert.equal(await xss_fired(page), false, "no script ran");
+			assert.equal(await page.locator(".fc-event img").count(), 0);
+			await shot("30-hostile-calendar.png");
+		});
+
+		it("is text in a link field's suggestions", async () => {
+			await open(page, "/app/sms-logs");
+			await page.evaluate(() => {
+				window.__sms_log_link_dialog = new frappe.ui.Dialog({
+					title: "SMS Log",
+					fields: [{ fieldtype: "Link", options: "SMS Log", fieldname: "log", label: "Log" }],
+				});
+				window.__sms_log_link_dialog.show();
+			});
+			const input = page.locator(".modal.show input[data-fieldname=log]");
+			await input.waitFor();
+			await input.click();
+			// as a user types: the control searches once typing pauses
+			await input.pressSequentially(HOSTILE_TITLE, { delay: 100 });
+			const suggestion = page.locator(".modal.show .awesomplete [role=option]", {
+				hasText: HOSTILE_TITLE,
+			});
+			await suggestion.first().waitFor();
+			await page.waitForTimeout(1000);
+			await assert_literal(".modal.show .awesomplete ul", HOSTILE_TITLE);
+			assert.equal(await page.locator(".modal.show .awesomplete img").count(), 0);
+			await shot("31-hostile-link-suggestions.png");
+			await page.evaluate(() => window.__sms_log_link_dialog.hide());
+		});
+
 		it("is text in the awesome bar and on the workspace", async () => {
 			await open(page, "/app/sms-logs");
 			await page.waitForFunction(
@@ -468,7 +539,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			assert.equal(await page.getAttribute("html", "dir"), "rtl");
 			assert.match(await page.locator(".page-title").innerText(), /سجل الرسائل النصية/);
 			const headers = await page.locator(".list-row-head").innerText();
-			assert.match(headers, /اسم المرسل/);
+			assert.match(headers, /المرسل/);
 			// the header is drawn before the rows: wait for a translated status, and fail if none comes
 			await page.locator(".list-row .indicator-pill", { hasText: "مُرسلة" }).first().waitFor();
 			const pills = await page.locator(".list-row .indicator-pill").allInnerTexts();

@@ -20,6 +20,10 @@ export const HOSTILE_MESSAGE = "<img src=x onerror=window.__xss=1>";
 export const HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>";
 export const HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory";
 export const HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>";
+// the hostile log's title: its sender name without markup
+export const HOSTILE_TITLE = "Mallory";
+export const KANBAN_BOARD = "SMS Logs by Status";
+export const CALENDAR_VIEW = "SMS Logs by Sending Time";
 export const TIMELINE_CONTACT = "Huda Timeline";
 export const TIMELINE_TODO = "Payment reminder, with its SMS on the timeline";
 

@@ -14,6 +14,7 @@ logs of the previous run (those of the senders below) instead of adding to them.
 import random
 
 import frappe
+from frappe.desk.doctype.kanban_board.kanban_board import quick_kanban_board
 from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils import add_to_date, fmt_money, getdate, now_datetime
 from frappe.utils.password import update_password
@@ -44,6 +45,11 @@ HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>"
 HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory"
 # The address of a refused request, as older releases took it from X-Forwarded-For (the client's).
 HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>"
+
+# A Kanban board of the logs by status and a calendar of them by sending time, whose cards and events
+# show the hostile log among the others (the calendar by its raw sender name, the worst a user can pick).
+KANBAN_BOARD = "SMS Logs by Status"
+CALENDAR_VIEW = "SMS Logs by Sending Time"
 
 # A contact whose mobile is SEARCHED_NUMBER typed in local format, and the document the hostile log was
 # sent for: the browser tests read the SMS on their form timelines.
@@ -82,6 +88,7 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	documents = make_references()
 	timeline_todo = make_timeline_documents()
 	invoice = make_erpnext_documents()
+	make_board_and_calendar()
 	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER)))
 	frappe.db.commit()
 
@@ -212,6 +219,23 @@ def make_timeline_documents() -> str:
 		).insert(ignore_permissions=True)
 	todo = frappe.db.get_value("ToDo", {"description": TIMELINE_TODO})
 	return todo or frappe.get_doc({"doctype": "ToDo", "description": TIMELINE_TODO}).insert().name
+
+
+def make_board_and_calendar():
+	if not frappe.db.exists("Kanban Board", KANBAN_BOARD):
+		quick_kanban_board("SMS Log", KANBAN_BOARD, "status")
+	if not frappe.db.exists("Calendar View", CALENDAR_VIEW):
+		frappe.get_doc(
+			{
+				"doctype": "Calendar View",
+				"__newname": CALENDAR_VIEW,
+				"reference_doctype": "SMS Log",
+				"subject_field": "sender_name",
+				"start_date_field": "sent_at",
+				"end_date_field": "sent_at",
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()
 
 
 def make_erpnext_documents() -> str | None:

@@ -21,8 +21,9 @@ frappe.listview_settings["SMS Log"] = {
 	},
 
 	formatters: {
-		sender_name(value, df, doc) {
-			// the sender name may be one a user chose: show the user who sent the SMS beside it
+		title(value, df, doc) {
+			// the sender name (as text, the log's title) may be one a user chose: show the user who
+			// sent the SMS beside it
 			const sender = frappe.utils.escape_html(value || "");
 			const user = frappe.utils.escape_html(doc.owner || "");
 			return `<span class="ellipsis" title="${__("Sent by {0}", [user])}">${sender}
@@ -58,7 +59,7 @@ frappe.listview_settings["SMS Log"] = {
 		// reportview.get, but a number's newest logs come from its recipients' index
 		listview.method = "sms_log_app.phone_search.get_list_page";
 		add_phone_number_search(listview);
-		// The sender name is the list's subject, which Desk writes as text: the formatter's HTML
+		// The title is the list's subject, which Desk writes as text: the formatter's HTML
 		// (escaped, for the columns Desk writes as HTML) is read back to the text it shows.
 		const get_subject_text = listview.get_subject_text.bind(listview);
 		listview.get_subject_text = (doc, title) =>

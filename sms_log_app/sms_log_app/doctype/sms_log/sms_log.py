@@ -9,6 +9,7 @@ from frappe.query_builder.functions import IfNull, Now
 from frappe.utils import cint, getdate, now_datetime
 
 from sms_log_app import daily_totals
+from sms_log_app.markup_free import markup_free
 from sms_log_app.segments import count_segments
 from sms_log_app.status import QUEUED, SENDING, log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
@@ -58,6 +59,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 			"Sending",
 			"Unconfirmed",
 		]
+		title: DF.Data | None
 	# end: auto-generated types
 
 	def before_insert(self):
@@ -76,6 +78,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		if self.status not in (QUEUED, SENDING):  # a send going out is completed afterwards
 			self.status = log_status(self.noofrequested_sms, self.noofsent_sms)
 		self.encoding, self.segments = count_segments(self.message or "")
+		self.title = markup_free(self.sender_name)
 
 	def adopt_stock_field_names(self):
 		"""Frappe's own `create_sms_log` (and ERPNext's) write `no_of_requested_sms` and `no_of_sent_sms`;
