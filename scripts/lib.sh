@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell functions shared by .ci/run, scripts/try and development: source it, then set `bench_dir`.
 # They run Frappe's own CLI (what `bench` runs), which works as root and as any other user.
 
@@ -8,7 +9,7 @@ mariadb_root=(mariadb --host=127.0.0.1 --user=root ${MARIADB_ROOT_PASSWORD:+--pa
 frappe_cli() {
 	# `bench <args>` for the bench at $bench_dir, with this checkout's app first on the path, and the
 	# yarn that scripts/build-bench installs where there is no global one (Frappe's asset build calls it)
-	(cd "$bench_dir/sites" && PATH="$cache_dir/tools/node_modules/.bin:$PATH" \
+	(cd "${bench_dir:?set bench_dir first}/sites" && PATH="$cache_dir/tools/node_modules/.bin:$PATH" \
 		PYTHONPATH="$app_dir${PYTHONPATH:+:$PYTHONPATH}" \
 		exec "$bench_dir/env/bin/python" -m frappe.utils.bench_helper frappe "$@" </dev/null)
 }
