@@ -109,6 +109,7 @@ class TestNumberCards(SMSLogTestCase):
 
 		rate = after["rate"]
 		self.assertEqual(rate["fieldtype"], "Percent")
+		self.assertEqual(rate["precision"], 1)  # shown as 88.5%, not 88.500%
 		self.assertEqual(rate["route"], ["List", "SMS Log"])
 		log = frappe.qb.DocType("SMS Log")
 		with separate_connection():
