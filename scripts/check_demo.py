@@ -5,7 +5,7 @@
 Logs in as Administrator, then checks that the SMS Log list's Desk page and every asset bundle it loads
 answer 200, that REST lists more than 200 SMS Logs, that an SMS sent through the site's `send_sms`
 lands in a new log as Sent, and with --erpnext that the demo invoice's timeline holds its SMS
-(--desk-only: the login and the Desk page only). Ends with `try: N passed, N failed`; exits 1 when
+(--desk-only: the login, and Desk's /app and its bundles, on any site). Ends with `try: N passed, N failed`; exits 1 when
 one failed. Runs with the bench's Python (it has requests).
 """
 
@@ -55,11 +55,11 @@ def logs_in(demo: Demo):
 	demo.session.headers["X-Frappe-CSRF-Token"] = token.group(1)
 
 
-def serves_desk(demo: Demo):
-	answer = demo.get("/app/sms-logs")
-	assert answer.status_code == 200, f"/app/sms-logs answered {answer.status_code}"
+def serves_desk(demo: Demo, page: str = "/app/sms-logs"):
+	answer = demo.get(page)
+	assert answer.status_code == 200, f"{page} answered {answer.status_code}"
 	bundles = sorted(set(re.findall(r"/assets/[\w./-]+\.bundle\.\w+\.(?:js|css)", answer.text)))
-	assert bundles, "/app/sms-logs loads no asset bundle"
+	assert bundles, f"{page} loads no asset bundle"
 	missing = [bundle for bundle in bundles if demo.get(bundle).status_code != 200]
 	assert not missing, f"asset bundles that do not answer 200: {missing}"
 	print(f"   {len(bundles)} asset bundles answer 200")
@@ -110,9 +110,12 @@ def shows_invoice_sms(demo: Demo):
 
 def main(argv: list[str]) -> int:
 	base_url, site, *flags = argv
-	checks = [("the login works", logs_in), ("/app/sms-logs and its bundles answer 200", serves_desk)]
-	if "--desk-only" not in flags:
+	checks = [("the login works", logs_in)]
+	if "--desk-only" in flags:
+		checks.append(("Desk (/app) and its bundles answer 200", lambda demo: serves_desk(demo, "/app")))
+	else:
 		checks += [
+			("/app/sms-logs and its bundles answer 200", serves_desk),
 			(f"REST lists more than {MORE_LOGS_THAN} SMS Logs", lists_logs),
 			("a new send_sms lands in a new log as Sent", sends),
 		]

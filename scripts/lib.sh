@@ -14,6 +14,21 @@ frappe_cli() {
 		exec "$bench_dir/env/bin/python" -m frappe.utils.bench_helper frappe "$@" </dev/null)
 }
 
+free_port() {
+	# A TCP port of 127.0.0.1 that nothing listens on now
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+serve_bench() {
+	# serve_bench <port> [gunicorn option ...]: the bench's sites on 127.0.0.1:<port>, as production
+	# serves Frappe (gunicorn; `bench serve` listens on every interface), the site chosen by the host
+	# name; the caller runs it in the background and stops it
+	local port=$1
+	shift
+	cd "$bench_dir/sites" && PYTHONPATH="$app_dir" exec "$bench_dir/env/bin/gunicorn" --bind "127.0.0.1:$port" \
+		--workers 2 --timeout 120 --graceful-timeout 10 "$@" "frappe.app:application_with_statics()"
+}
+
 link_app() {
 	# Make this checkout the bench's sms_log_app (assets are built from apps/), and list it in apps.txt.
 	ln -sfn "$app_dir" "$bench_dir/apps/sms_log_app"
