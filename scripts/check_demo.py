@@ -61,7 +61,9 @@ def serves_desk(demo: Demo, page: str = "/app/sms-logs"):
 	bundles = sorted(set(re.findall(r"/assets/[\w./-]+\.bundle\.\w+\.(?:js|css)", answer.text)))
 	assert bundles, f"{page} loads no asset bundle"
 	missing = [bundle for bundle in bundles if demo.get(bundle).status_code != 200]
-	assert not missing, f"asset bundles that do not answer 200: {missing}"
+	assert (
+		not missing
+	), f"{len(missing)} of its {len(bundles)} asset bundles do not answer 200, among them {missing[:3]}"
 	print(f"   {len(bundles)} asset bundles answer 200")
 
 
