@@ -9,16 +9,18 @@ never share either. Each bench claims two databases, one for the cache and one f
 v15's realtime events and socket.io server use the queue one; `redis_socketio` points there too).
 
 The claims are a hash in database 0 (never claimed itself, where tools write by default), a database
-number to the path of the bench holding it. A database is claimed only while empty and unclaimed, in
-one step (a Lua script), so two benches claiming at once cannot take the same one; from the top down,
-so that databases 2 and 3, which benches shared before claims, come last. A claim whose bench no longer
-exists on this machine is taken over, its database emptied. It runs on every build and reuse of a
+number to the bench holding it, as `<host name>:<path>`. A database is claimed only while empty and
+unclaimed, in one step (a Lua script), so two benches claiming at once cannot take the same one; from
+the top down, so that databases 2 and 3, which benches shared before claims, come last. A claim of
+this machine whose bench no longer exists is taken over, its database emptied; claims of other
+machines on the same Redis are left alone. It runs on every build and reuse of a
 bench (scripts/build-bench): a bench keeps the databases it holds, and one built before claims moves
 onto its own. Runs with the bench's Python (it has redis).
 """
 
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -48,8 +50,15 @@ def database_count(registry: redis.Redis) -> int:
 		return 16  # a Redis that hides CONFIG: its default
 
 
+def is_stale(owner: str) -> bool:
+	"""Whether the claim is of a bench of this machine that no longer exists."""
+	host, _, path = owner.partition(":")
+	return host == socket.gethostname() and not os.path.isdir(path)
+
+
 def claim_databases(url: str, bench: str) -> list[int]:
 	"""The two databases of the bench, claimed where it holds none yet."""
+	bench = f"{socket.gethostname()}:{bench}"
 	registry = redis.Redis.from_url(f"{url}/0", decode_responses=True)
 	owners = registry.hgetall(CLAIMS)
 	databases = sorted(int(db) for db, owner in owners.items() if owner == bench)
@@ -59,7 +68,7 @@ def claim_databases(url: str, bench: str) -> list[int]:
 		if db in databases:
 			continue
 		owner = owners.get(str(db))
-		stale = owner if owner and not os.path.isdir(owner) else ""
+		stale = owner if owner and is_stale(owner) else ""
 		if registry.eval(CLAIM, 1, CLAIMS, db, bench, stale):
 			databases.append(db)
 	if len(databases) < len(ROLES):
