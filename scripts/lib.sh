@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell functions shared by .ci/run, scripts/try and development: source it, then set `bench_dir`.
 # They run Frappe's own CLI (what `bench` runs), which works as root and as any other user.
 
@@ -8,9 +9,24 @@ mariadb_root=(mariadb --host=127.0.0.1 --user=root ${MARIADB_ROOT_PASSWORD:+--pa
 frappe_cli() {
 	# `bench <args>` for the bench at $bench_dir, with this checkout's app first on the path, and the
 	# yarn that scripts/build-bench installs where there is no global one (Frappe's asset build calls it)
-	(cd "$bench_dir/sites" && PATH="$cache_dir/tools/node_modules/.bin:$PATH" \
+	(cd "${bench_dir:?set bench_dir first}/sites" && PATH="$cache_dir/tools/node_modules/.bin:$PATH" \
 		PYTHONPATH="$app_dir${PYTHONPATH:+:$PYTHONPATH}" \
 		exec "$bench_dir/env/bin/python" -m frappe.utils.bench_helper frappe "$@" </dev/null)
+}
+
+free_port() {
+	# A TCP port of 127.0.0.1 that nothing listens on now
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+serve_bench() {
+	# serve_bench <port> [gunicorn option ...]: the bench's sites on 127.0.0.1:<port>, as production
+	# serves Frappe (gunicorn; `bench serve` listens on every interface), the site chosen by the host
+	# name; the caller runs it in the background and stops it
+	local port=$1
+	shift
+	cd "$bench_dir/sites" && PYTHONPATH="$app_dir" exec "$bench_dir/env/bin/gunicorn" --bind "127.0.0.1:$port" \
+		--workers 2 --timeout 120 --graceful-timeout 10 "$@" "frappe.app:application_with_statics()"
 }
 
 link_app() {

@@ -72,6 +72,8 @@ doctype_list_js = {
 	"SMS Log Daily Total": "public/js/verbatim_fields.js",
 	"SMS Send Refusal": "public/js/verbatim_fields.js",
 }
+# The SMS Logs workspace's volume chart: its legend in rows that fit (Frappe Charts cuts it off).
+app_include_js = "/assets/sms_log_app/js/volume_chart_legend.js"
 # The status colours of SMS Logs, one map for the server and Desk (status.INDICATOR_COLORS).
 boot_session = "sms_log_app.boot.boot_session"
 # The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).

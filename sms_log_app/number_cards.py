@@ -33,7 +33,7 @@ def delivery_rate(filters=None) -> dict:
 	since = add_days(today(), -(DELIVERY_RATE_DAYS - 1))
 	sent, requested = _totals(since)
 	rate = flt(100 * sent / requested, 1) if requested else 0
-	return _card(rate, "Percent", {"sent_on": [">=", since]})
+	return _card(rate, "Percent", {"sent_on": [">=", since]}, precision=1)
 
 
 def _totals(since: str) -> tuple[int, int]:
@@ -58,10 +58,12 @@ def _totals(since: str) -> tuple[int, int]:
 	return int(sent), int(requested)
 
 
-def _card(value, fieldtype: str, route_options: dict) -> dict:
+def _card(value, fieldtype: str, route_options: dict, precision: int | None = None) -> dict:
+	# Desk formats the value as a field of this type and precision (else the system's float precision)
 	return {
 		"value": value,
 		"fieldtype": fieldtype,
+		"precision": precision,
 		"route": ["List", "SMS Log"],
 		"route_options": route_options,
 	}

@@ -251,9 +251,25 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		);
 		assert.match(cards[0][1], /^\d+$/);
 		assert.match(cards[1][1], /^\d+$/);
-		assert.match(cards[2][1], /^[\d.]+%$/);
+		assert.match(cards[2][1], /^\d+(\.\d)?%$/, "the delivery rate has one decimal at most");
 		await wait_for_bars(page, ".widget.dashboard-widget-box");
 		await assert_readable_dates(page, ".widget.dashboard-widget-box", assert);
+		// a legend entry per status, each whole and inside the chart (Frappe Charts cut them off)
+		const legend = await page.locator(".widget.dashboard-widget-box").evaluate((widget) => {
+			const chart = widget.querySelector("svg.frappe-chart").getBoundingClientRect();
+			return [...widget.querySelectorAll(".chart-legend text")].map((text) => {
+				const box = text.getBoundingClientRect();
+				return [
+					text.textContent,
+					box.right <= chart.right + 0.5 && box.bottom <= chart.bottom + 0.5,
+				];
+			});
+		});
+		assert.equal(legend.length, 9);
+		for (const [label, inside] of legend) {
+			assert.ok(!label.endsWith("..."), `"${label}" is whole`);
+			assert.ok(inside, `"${label}" is inside the chart`);
+		}
 		const shortcuts = await page.locator(".shortcut-widget-box").allInnerTexts();
 		assert.deepEqual(
 			shortcuts.map((s) => s.trim()),

@@ -3,6 +3,7 @@
 
 """Server pieces of the Desk views: the search by phone number and the workspace's number cards."""
 
+import json
 import random
 
 import frappe
@@ -11,6 +12,7 @@ from frappe.query_builder.functions import Sum
 from sms_log_app import number_cards, sending
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.phone_search import get_list_page, logs_to_number, normalize_number
+from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import STATUS_COLORS
 from sms_log_app.tests.utils import N1, N2, N3, SMSLogTestCase, as_plain_user
 
 
@@ -109,6 +111,7 @@ class TestNumberCards(SMSLogTestCase):
 
 		rate = after["rate"]
 		self.assertEqual(rate["fieldtype"], "Percent")
+		self.assertEqual(rate["precision"], 1)  # shown as 88.5%, not 88.500%
 		self.assertEqual(rate["route"], ["List", "SMS Log"])
 		log = frappe.qb.DocType("SMS Log")
 		with separate_connection():
@@ -139,6 +142,14 @@ class TestNumberCards(SMSLogTestCase):
 		for card in workspace.number_cards:
 			method = frappe.db.get_value("Number Card", card.number_card_name, "method")
 			self.assertIn("value", frappe.get_attr(method)())
+
+	def test_the_volume_chart_colours_each_status_as_the_report_does_and_labels_it_whole(self):
+		# the workspace's chart takes its colours from its own options, not from the report's chart
+		options = json.loads(
+			frappe.db.get_value("Dashboard Chart", "SMS Daily Volume by Status", "custom_options")
+		)
+		self.assertEqual(options["colors"], list(STATUS_COLORS.values()))
+		self.assertEqual(options["truncateLegends"], 0)
 
 	def test_only_who_reads_sms_logs_sees_the_figures(self):
 		as_plain_user(self)
