@@ -22,7 +22,7 @@ from frappe.utils.background_jobs import get_job, is_job_enqueued
 from sms_log_app import daily_totals, log_writer
 from sms_log_app.gateway import ParallelSender
 from sms_log_app.gateway_rate import SiteRate
-from sms_log_app.gateway_settings import gateway_config, with_message_ids
+from sms_log_app.gateway_settings import gateway_config, read_outcomes
 from sms_log_app.recovery import INTERRUPTED
 from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
@@ -91,7 +91,7 @@ def send_chunk(log_name: str, first: int, last: int):
 	with ParallelSender(config, message, settings.parallel_requests, before_request=rate.wait) as sender:
 		batch = settings.parallel_requests * BATCH_PER_REQUEST
 		while rows := retried(_claim, log_name, first, last, batch):
-			outcomes = with_message_ids(sender.send([row.number for row in rows]))
+			outcomes = read_outcomes(sender.send([row.number for row in rows]), config)
 			retried(_record, log_name, rows, outcomes)
 			progress.update()
 	complete_if_done(log_name)

@@ -1,5 +1,6 @@
-"""Send an SMS to each number through an HTTP gateway, the way Frappe's SMS Settings describe it,
-and say for every number whether the gateway took it and, if not, why."""
+"""Send an SMS to each number through an HTTP gateway and say for every number whether the gateway
+took it and, if not, why. The transport only: the request and the reading of its answer are the
+provider profile's (`config.profile`, see sms_log_app/providers/), whichever provider it is."""
 
 import socket
 import threading
@@ -8,17 +9,23 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import RemoteDisconnected
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 
 from sms_log_app.numbers import is_dialable
+from sms_log_app.providers.base import Answer, refusal
 
 RESPONSE_EXCERPT = 500  # characters of the gateway's answer kept per recipient
+MASK = "****"
 
 
 @dataclass(frozen=True)
 class GatewayConfig:
-	"""What SMS Settings say about the gateway, plus the timeout (seconds) for one request."""
+	"""What SMS Settings say about the gateway, plus the timeout (seconds) for one request, the provider
+	profile that builds its requests and reads its answers (a providers.base.Provider) and the
+	credentials among the parameters (`secrets`), which no outcome may carry."""
 
 	url: str
 	message_parameter: str
@@ -28,6 +35,8 @@ class GatewayConfig:
 	use_post: bool = False
 	use_json: bool = False
 	timeout: float = 10
+	secrets: tuple[str, ...] = ()
+	profile: Any = field(kw_only=True)
 
 
 @dataclass
@@ -41,6 +50,9 @@ class Outcome:
 	response: str | None = None
 	message_id: str | None = None  # the gateway's id for an accepted SMS, read from `response`
 	unconfirmed: bool = False  # the request went out but no answer came: the SMS may have been sent
+	code: str | None = None  # the provider's own code for a refusal
+	reason: str | None = None  # a refusal's reason a support agent can act on (providers.reasons)
+	said: str | None = None  # the provider's own message with a refusal
 
 
 MAX_CONSECUTIVE_FAILURES = 3
@@ -154,32 +166,58 @@ class ParallelSender:
 
 
 def send_one(session: requests.Session, config: GatewayConfig, number: str, message: str) -> Outcome:
-	params = {
-		config.message_parameter: message,
-		**config.static_parameters,
-		config.receiver_parameter: number,
-	}
-	kwargs = {"headers": config.headers, "timeout": config.timeout}
-	if config.use_json:
-		kwargs["json"] = params
-	elif config.use_post:
-		kwargs["data"] = params
-	else:
-		kwargs["params"] = params
+	(outcome,) = send_batch(session, config, [number], message)
+	return outcome
 
+
+def send_batch(
+	session: requests.Session, config: GatewayConfig, numbers: list[str], message: str
+) -> list[Outcome]:
+	"""One request for `numbers`, and the outcome of each as the profile reads the answer."""
+	request = config.profile.build_request(config, numbers, message)
 	try:
-		response = session.request("POST" if config.use_post else "GET", config.url, **kwargs)
-	except requests.RequestException as e:
-		return Outcome(
-			number, False, error=describe_failure(e, config.timeout), unconfirmed=may_have_arrived(e)
+		response = session.request(
+			request.method,
+			request.url,
+			params=request.params,
+			data=request.data,
+			json=request.json,
+			headers=request.headers,
+			timeout=config.timeout,
 		)
+	except requests.RequestException as e:
+		error, unconfirmed = describe_failure(e, config.timeout), may_have_arrived(e)
+		return [Outcome(number, False, error=error, unconfirmed=unconfirmed) for number in numbers]
 
-	excerpt = response.text[:RESPONSE_EXCERPT]
-	if 200 <= response.status_code < 300:
-		return Outcome(number, True, response.status_code, error=_odd_answer(excerpt), response=excerpt)
+	answer = Answer(response.status_code, response.reason or "", response.text)
+	excerpt = masked(response.text[:RESPONSE_EXCERPT], config.secrets)
+	verdicts = config.profile.read_answer(answer, numbers)
+	return [
+		Outcome(
+			number,
+			verdict.accepted,
+			response.status_code,
+			error=masked(
+				_odd_answer(excerpt) if verdict.accepted else refusal(verdict, config.profile.name),
+				config.secrets,
+			),
+			response=excerpt,
+			message_id=verdict.message_id,
+			code=verdict.code,
+			reason=verdict.reason,
+			said=masked(verdict.message, config.secrets),
+		)
+		for number, verdict in zip(numbers, verdicts, strict=True)
+	]
 
-	error = f"HTTP {response.status_code} {response.reason or ''}".strip()
-	return Outcome(number, False, response.status_code, error=error, response=excerpt)
+
+def masked(text: str | None, secrets: tuple[str, ...]) -> str | None:
+	"""`text` with every credential, as sent or URL-encoded, replaced by MASK."""
+	for secret in secrets:
+		if text and secret:
+			for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+				text = text.replace(form, MASK)
+	return text
 
 
 def _odd_answer(text: str) -> str | None:

@@ -1,6 +1,6 @@
 import frappe
 
-from sms_log_app import adoption, daily_totals
+from sms_log_app import adoption, daily_totals, provider_settings
 
 DEFAULT_SENDER_NAME_ROLES = ("System Manager",)
 
@@ -11,6 +11,7 @@ def before_install_or_migrate():
 
 def after_install_or_migrate():
 	adoption.adopt()
+	provider_settings.add_provider_field()
 	daily_totals.rebuild()  # adopt completes logs written without the app
 
 
@@ -25,6 +26,7 @@ def before_uninstall():
 	"""Keep every log: give the owner's SMS Log back, or keep the app's own as custom DocTypes."""
 	adoption.remove_links()
 	adoption.keep_as_custom_doctypes()
+	provider_settings.remove_provider_field()
 
 
 def set_default_sender_name_roles():

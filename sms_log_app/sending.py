@@ -13,7 +13,7 @@ from frappe import _
 
 from sms_log_app import bulk_send, log_writer, references, send_notices, send_permission
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
-from sms_log_app.gateway_settings import gateway_config, with_message_ids
+from sms_log_app.gateway_settings import gateway_config, read_outcomes
 from sms_log_app.masking import mask_codes
 from sms_log_app.recovery import Attempts
 from sms_log_app.send_input import Send, check_send
@@ -97,14 +97,15 @@ def send_logged(
 	)
 	# with one number, a dead send's row is unconfirmed anyway: no need to note how far it got
 	attempts = Attempts(log.name) if len(send.numbers) > 1 else None
-	outcomes = with_message_ids(
+	outcomes = read_outcomes(
 		deliver(
 			config,
 			send.numbers,
 			send.message,
 			deadline=deadline,
 			before_request=attempts and attempts.note,
-		)
+		),
+		config,
 	)
 	log_writer.finish_log(log, [_masked(o) for o in outcomes] if mask else outcomes)
 	if attempts:

@@ -1,0 +1,118 @@
+"""Each provider profile against its stub (real HTTP on 127.0.0.1, no Frappe): taken numbers, each
+failure the profile names with its reason, and credentials kept out of every outcome."""
+
+import unittest
+
+from sms_log_app.gateway import GatewayConfig, deliver
+from sms_log_app.providers import PROFILES, AcceptanceRule, Custom, profile, reasons
+from sms_log_app.tests.provider_stubs import ProviderStub
+
+N1, N2 = "+966500000001", "+966500000002"
+SECRET = "sk-live-7f3a9c1e5b"
+# the failures each stub can answer, and the reason each profile names for them (None: kept as said)
+NAMED = {
+	"Msegat": {"balance": reasons.BALANCE, "sender": reasons.SENDER, "number": reasons.NUMBER},
+	"Taqnyat": {"balance": reasons.BALANCE, "sender": reasons.SENDER, "credentials": reasons.CREDENTIALS},
+	"Unifonic": {"balance": reasons.BALANCE, "credentials": reasons.CREDENTIALS, "number": None},
+	"Twilio": {"number": reasons.NUMBER, "sender": reasons.SENDER, "credentials": reasons.CREDENTIALS},
+	"Infobip": {"balance": reasons.BALANCE, "sender": reasons.SENDER, "number": reasons.NUMBER},
+	"4jawaly": {"credentials": reasons.CREDENTIALS, "balance": None},
+	"OurSMS": {"credentials": reasons.CREDENTIALS, "balance": None},
+}
+
+
+def config_for(stub: ProviderStub, name: str, rule=None) -> GatewayConfig:
+	chosen = profile(name, rule)
+	defaults = chosen.defaults
+	static = {p.name: p.value or SECRET for p in defaults.parameters if not p.header}
+	headers = {
+		p.name: p.value + SECRET if p.name == "Authorization" else p.value
+		for p in defaults.parameters
+		if p.header
+	}
+	secrets = tuple(v for k, v in {**static, **headers}.items() if chosen.is_secret(k))
+	return GatewayConfig(
+		stub.url,
+		defaults.message_parameter,
+		defaults.receiver_parameter,
+		static_parameters=static,
+		headers=headers,
+		use_post=defaults.use_post,
+		use_json=defaults.use_json,
+		timeout=2,
+		secrets=(*secrets, SECRET),
+		profile=chosen,
+	)
+
+
+class TestProfiles(unittest.TestCase):
+	def stub(self, name):
+		stub = ProviderStub(name).start()
+		self.addCleanup(stub.stop)
+		return stub
+
+	def test_every_provider_is_listed(self):
+		self.assertEqual(
+			list(PROFILES),
+			["Custom", "Msegat", "Unifonic", "Taqnyat", "4jawaly", "OurSMS", "Yamamah", "Twilio", "Infobip"],
+		)
+
+	def test_taken_only_when_the_provider_says_so(self):
+		for name, named in NAMED.items():
+			stub = self.stub(name)
+			config = config_for(stub, name)
+			self.assertTrue(all(o.accepted for o in deliver(config, [N1, N2], "Hello")), name)
+			for failure, reason in named.items():
+				with self.subTest(provider=name, failure=failure):
+					stub.failure = failure
+					outcomes = deliver(config, [N1, N2], "Hello")
+					self.assertFalse(any(o.accepted for o in outcomes))
+					self.assertEqual({o.reason for o in outcomes}, {reason})
+					self.assertTrue(all(o.error for o in outcomes))
+
+	def test_msegat_balance_names_the_code_and_message(self):
+		stub = self.stub("Msegat")
+		stub.failure = "balance"
+		(outcome,) = deliver(config_for(stub, "Msegat"), [N1], "Hello")
+		self.assertEqual(outcome.http_status, 200)
+		self.assertEqual(outcome.error, f"{reasons.BALANCE} (Msegat 1060: Balance is not enough)")
+		self.assertEqual(stub.requests[0]["params"]["numbers"], N1.lstrip("+"))
+		self.assertEqual(stub.requests[0]["params"]["apiKey"], SECRET)
+
+	def test_per_number_answers(self):
+		for name in ("Taqnyat", "Infobip", "Twilio"):
+			with self.subTest(provider=name):
+				stub = self.stub(name)
+				stub.refused = {N2}
+				outcomes = deliver(config_for(stub, name), [N1, N2], "Hello")
+				self.assertEqual([o.accepted for o in outcomes], [True, False])
+				self.assertEqual(outcomes[1].reason, reasons.NUMBER)
+
+	def test_credentials_never_kept(self):
+		for name in ("Msegat", "Taqnyat", "Unifonic", "Infobip"):
+			with self.subTest(provider=name):
+				stub = self.stub(name)
+				stub.echo_credentials, stub.failure = True, "balance"
+				(outcome,) = deliver(config_for(stub, name), [N1], "Hello")
+				self.assertIn("****", outcome.response)
+				for kept in (outcome.response, outcome.error, outcome.said):
+					self.assertNotIn(SECRET, kept or "")
+
+	def test_custom_rules(self):
+		stub = self.stub("Custom")
+		stub.failure = "balance"
+		any_2xx = config_for(stub, "Custom")
+		self.assertTrue(deliver(any_2xx, [N1], "Hello")[0].accepted)  # Frappe's way, the default
+		by_path = config_for(stub, "Custom", AcceptanceRule("JSON Path", "Status", ("1",)))
+		(refused,) = deliver(by_path, [N1], "Hello")
+		self.assertFalse(refused.accepted)
+		self.assertEqual(refused.code, "0")
+		by_pattern = config_for(stub, "Custom", AcceptanceRule("Regular Expression", pattern='"Status": "1"'))
+		self.assertFalse(deliver(by_pattern, [N1], "Hello")[0].accepted)
+		stub.failure = None
+		self.assertTrue(deliver(by_path, [N1], "Hello")[0].accepted)
+		self.assertTrue(deliver(by_pattern, [N1], "Hello")[0].accepted)
+
+	def test_custom_keeps_frappes_errors(self):
+		self.assertIsInstance(profile(None), Custom)
+		self.assertIsInstance(profile("Unknown"), Custom)
