@@ -1,15 +1,18 @@
-"""Unifonic: form POST to the REST Messages/Send (one number) or Messages/SendBulk (`Recipient`
-comma-separated) with the account's `AppSid`; `success` is the string "true" or "false".
+"""Unifonic: form POST to /rest/SMS/messages (one number; /rest/Messages/SendBulk takes `Recipient`
+comma-separated) with the account's `AppSid`; `success` is true or false (a boolean, or the string).
 
-From ../shared/GATEWAYS.md and an open-source client (not confirmed in Unifonic's own document): the
-fields, `success`/`errorCode`/`message`, `data.MessageID`, and HTTP 401 and 402 for credentials and
-balance. Unifonic's error codes are kept on the row as they come; no reason is named for them.
+Confirmed in Unifonic's documents (docs.unifonic.com, "Sending your first SMS", "SMS API", "Sending
+bulk SMS"): the URLs, `AppSid`, `SenderID`, `Recipient` without 00 or +, `Body`, the answer's
+`success`, `message`, `errorCode` (`ER-00` on success, `ER-04` "Dest num is too short") and
+`data.MessageID`. From ../shared/GATEWAYS.md only: HTTP 401 and 402 for credentials and balance.
+Other error codes are kept on the row as they come.
 """
 
 from sms_log_app.providers import reasons
 from sms_log_app.providers.base import Answer, Defaults, Parameter, Provider, Verdict, every, http_refusal
 
 REASONS_BY_STATUS = {401: reasons.CREDENTIALS, 402: reasons.BALANCE}
+REASONS = {"ER-04": reasons.NUMBER}
 
 
 class Unifonic(Provider):
@@ -30,10 +33,6 @@ class Unifonic(Provider):
 		if str(body["success"]).lower() == "true" and 200 <= answer.status < 300:
 			data = body.get("data") if isinstance(body.get("data"), dict) else {}
 			return every(numbers, Verdict(True, message_id=str(data.get("MessageID") or "") or None))
-		code = body.get("errorCode")
-		return every(
-			numbers,
-			Verdict(
-				False, str(code) if code else None, body.get("message"), REASONS_BY_STATUS.get(answer.status)
-			),
-		)
+		code = str(body.get("errorCode") or "") or None
+		reason = REASONS.get(code) or REASONS_BY_STATUS.get(answer.status)
+		return every(numbers, Verdict(False, code, body.get("message"), reason))

@@ -98,13 +98,14 @@ def _unifonic(stub, request):
 	failures = {
 		"balance": (402, "ER-07", "Insufficient balance"),
 		"sender": (200, "ER-09", "Sender ID is not approved"),
-		"number": (200, "ER-03", "Invalid recipient"),
+		"number": (200, "ER-04", "Dest num is too short"),
 		"credentials": (401, "ER-01", "Invalid AppSid"),
 	}
 	if stub.failure in failures:
 		status, code, message = failures[stub.failure]
 		return status, {"success": "false", "errorCode": code, "message": message}
-	return 200, {"success": "true", "message": "", "data": {"MessageID": uuid.uuid4().hex[:12]}}
+	message_id = uuid.uuid4().int % 10**14
+	return 200, {"success": True, "message": "", "errorCode": "ER-00", "data": {"MessageID": message_id}}
 
 
 def _twilio(stub, request):

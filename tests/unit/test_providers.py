@@ -13,7 +13,12 @@ SECRET = "sk-live-7f3a9c1e5b"
 NAMED = {
 	"Msegat": {"balance": reasons.BALANCE, "sender": reasons.SENDER, "number": reasons.NUMBER},
 	"Taqnyat": {"balance": reasons.BALANCE, "sender": reasons.SENDER, "credentials": reasons.CREDENTIALS},
-	"Unifonic": {"balance": reasons.BALANCE, "credentials": reasons.CREDENTIALS, "number": None},
+	"Unifonic": {
+		"balance": reasons.BALANCE,
+		"credentials": reasons.CREDENTIALS,
+		"number": reasons.NUMBER,
+		"sender": None,
+	},
 	"Twilio": {"number": reasons.NUMBER, "sender": reasons.SENDER, "credentials": reasons.CREDENTIALS},
 	"Infobip": {"balance": reasons.BALANCE, "sender": reasons.SENDER, "number": reasons.NUMBER},
 	"4jawaly": {"credentials": reasons.CREDENTIALS, "balance": None},
