@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 import requests
 
 from sms_log_app.numbers import is_dialable
+from sms_log_app.providers import reasons
 from sms_log_app.providers.base import Answer, refusal
 
 RESPONSE_EXCERPT = 500  # characters of the gateway's answer kept per recipient
@@ -36,6 +37,7 @@ class GatewayConfig:
 	use_json: bool = False
 	timeout: float = 10
 	secrets: tuple[str, ...] = ()
+	numbers_per_request: int = 1
 	profile: Any = field(kw_only=True)
 
 
@@ -53,6 +55,26 @@ class Outcome:
 	code: str | None = None  # the provider's own code for a refusal
 	reason: str | None = None  # a refusal's reason a support agent can act on (providers.reasons)
 	said: str | None = None  # the provider's own message with a refusal
+	stopped: bool = False  # not tried: the provider refused the account earlier in the send
+
+
+def refuses_account(outcome: Outcome) -> bool:
+	"""Whether the refusal is about the account (balance, credentials, IP, API, sender name), which
+	no other number of the send can get past: the send stops."""
+	return not outcome.accepted and outcome.reason in reasons.ACCOUNT
+
+
+def not_sent_after(number: str, refusal: Outcome) -> Outcome:
+	"""A number left untried because the provider refused the account (`refusal`)."""
+	return Outcome(
+		number,
+		False,
+		error=f"Not sent: {refusal.error}",
+		code=refusal.code,
+		reason=refusal.reason,
+		said=refusal.said,
+		stopped=True,
+	)
 
 
 MAX_CONSECUTIVE_FAILURES = 3
@@ -71,34 +93,52 @@ def deliver(
 	max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
 	before_request: Callable[[int], bool] | None = None,
 ) -> list[Outcome]:
-	"""Send `message` to every number in turn; a rejected number never stops the others.
+	"""Send `message` to every number, `config.numbers_per_request` numbers a request, in turn; a
+	rejected number never stops the others.
 
 	The whole send takes bounded time: once `deadline` seconds have passed, or once the gateway has
-	failed (no answer, or a 5xx) for `max_consecutive_failures` recipients in a row, the remaining
+	failed (no answer, or a 5xx) for `max_consecutive_failures` requests in a row, the remaining
 	numbers are recorded as not sent instead of each waiting for its own timeout.
-	`before_request(i)` is called before the request for `numbers[i]` goes out; once it answers False,
-	no further request goes out.
+	`before_request(i)` is called before a request goes out, `i` the index of its last number; once it
+	answers False, no further request goes out. Nor does one after the provider refused the account
+	(`refuses_account`).
 	"""
 	started = time.monotonic()
-	outcomes, failures_in_a_row, stopped = [], 0, False
+	outcomes = [None if is_dialable(n) else Outcome(n, False, error=NOT_DIALABLE) for n in numbers]
+	failures_in_a_row, stopped, refusal = 0, False, None
 	with requests.Session() as session:
-		for number in numbers:
-			if not is_dialable(number):
-				outcome = Outcome(number, False, error=NOT_DIALABLE)
+		for batch in batches(outcomes, config.numbers_per_request):
+			if refusal:
+				results = [not_sent_after(numbers[i], refusal) for i in batch]
 			elif stopped:
-				outcome = Outcome(number, False, error=STOPPED)
+				results = [Outcome(numbers[i], False, error=STOPPED) for i in batch]
 			elif failures_in_a_row >= max_consecutive_failures:
-				outcome = Outcome(number, False, error=GATEWAY_DOWN.format(failures_in_a_row))
+				results = [
+					Outcome(numbers[i], False, error=GATEWAY_DOWN.format(failures_in_a_row)) for i in batch
+				]
 			elif deadline is not None and time.monotonic() - started > deadline:
-				outcome = Outcome(number, False, error=DEADLINE_PASSED.format(deadline))
-			elif before_request and not before_request(len(outcomes)):
+				results = [Outcome(numbers[i], False, error=DEADLINE_PASSED.format(deadline)) for i in batch]
+			elif before_request and not before_request(batch[-1]):
 				stopped = True
-				outcome = Outcome(number, False, error=STOPPED)
+				results = [Outcome(numbers[i], False, error=STOPPED) for i in batch]
 			else:
-				outcome = send_one(session, config, number, message)
-				failures_in_a_row = failures_in_a_row + 1 if gateway_failed(outcome) else 0
-			outcomes.append(outcome)
+				results = send_batch(session, config, [numbers[i] for i in batch], message)
+				failures_in_a_row = failures_in_a_row + 1 if request_failed(results) else 0
+				refusal = next((o for o in results if refuses_account(o)), None)
+			for i, outcome in zip(batch, results, strict=True):
+				outcomes[i] = outcome
 	return outcomes
+
+
+def batches(outcomes: list[Outcome | None], size: int) -> list[list[int]]:
+	"""The indexes of the numbers still to send (no outcome yet), `size` a request, in order."""
+	left = [i for i, outcome in enumerate(outcomes) if outcome is None]
+	return [left[first : first + size] for first in range(0, len(left), max(size, 1))]
+
+
+def request_failed(outcomes: list[Outcome]) -> bool:
+	"""Whether the request itself failed for every number it carried (`gateway_failed`)."""
+	return all(gateway_failed(o) for o in outcomes)
 
 
 def gateway_failed(outcome: Outcome) -> bool:
@@ -108,10 +148,13 @@ def gateway_failed(outcome: Outcome) -> bool:
 
 
 class ParallelSender:
-	"""Sends one message to many numbers with up to `parallel` requests in flight, each thread on a
-	kept-alive connection of its own. `before_request()` runs in the sending thread before each
-	request (a rate limit). Once the gateway has failed for `max_consecutive_failures` requests in a
-	row, in the order their answers came, no further request goes out: those numbers get GATEWAY_DOWN.
+	"""Sends one message to many numbers, `config.numbers_per_request` a request, with up to `parallel`
+	requests in flight, each thread on a kept-alive connection of its own. `before_request(count)` runs
+	in the sending thread before each request of `count` numbers (a rate limit). Once the gateway has
+	failed for `max_consecutive_failures` requests in a row, in the order their answers came, no
+	further request goes out: those numbers get GATEWAY_DOWN. Nor once the provider refused the
+	account, here or where `refused_elsewhere()` says so (another process sending the same log): those
+	numbers are not sent, with that refusal.
 	"""
 
 	def __init__(
@@ -119,12 +162,15 @@ class ParallelSender:
 		config: GatewayConfig,
 		message: str,
 		parallel: int,
-		before_request: Callable[[], None] | None = None,
+		before_request: Callable[[int], None] | None = None,
 		max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
+		refused_elsewhere: Callable[[], Outcome | None] | None = None,
 	):
 		self.config, self.message, self.before_request = config, message, before_request
 		self.max_consecutive_failures = max_consecutive_failures
+		self.refused_elsewhere = refused_elsewhere
 		self.failures_in_a_row = 0
+		self.refusal: Outcome | None = None
 		self._pool = ThreadPoolExecutor(max_workers=max(parallel, 1), thread_name_prefix="sms-gateway")
 		self._local = threading.local()
 		self._sessions: list[requests.Session] = []
@@ -132,19 +178,26 @@ class ParallelSender:
 
 	def send(self, numbers: list[str]) -> list[Outcome]:
 		"""The outcome of each number, in the order of `numbers`."""
-		return list(self._pool.map(self._send, numbers))
+		outcomes = [None if is_dialable(n) else Outcome(n, False, error=NOT_DIALABLE) for n in numbers]
+		batched = batches(outcomes, self.config.numbers_per_request)
+		answers = self._pool.map(self._send, [[numbers[i] for i in batch] for batch in batched])
+		for batch, results in zip(batched, answers, strict=True):
+			for i, outcome in zip(batch, results, strict=True):
+				outcomes[i] = outcome
+		return outcomes
 
-	def _send(self, number: str) -> Outcome:
-		if not is_dialable(number):
-			return Outcome(number, False, error=NOT_DIALABLE)
+	def _send(self, numbers: list[str]) -> list[Outcome]:
 		if self.failures_in_a_row >= self.max_consecutive_failures:
-			return Outcome(number, False, error=GATEWAY_DOWN.format(self.failures_in_a_row))
+			return [Outcome(n, False, error=GATEWAY_DOWN.format(self.failures_in_a_row)) for n in numbers]
 		if self.before_request:
-			self.before_request()
-		outcome = send_one(self._session(), self.config, number, self.message)
+			self.before_request(len(numbers))
+		if refusal := self.refusal or (self.refused_elsewhere and self.refused_elsewhere()):
+			return [not_sent_after(n, refusal) for n in numbers]
+		outcomes = send_batch(self._session(), self.config, numbers, self.message)
 		with self._lock:
-			self.failures_in_a_row = self.failures_in_a_row + 1 if gateway_failed(outcome) else 0
-		return outcome
+			self.failures_in_a_row = self.failures_in_a_row + 1 if request_failed(outcomes) else 0
+			self.refusal = self.refusal or next((o for o in outcomes if refuses_account(o)), None)
+		return outcomes
 
 	def _session(self) -> requests.Session:
 		if not hasattr(self._local, "session"):
@@ -163,11 +216,6 @@ class ParallelSender:
 
 	def __exit__(self, *exc):
 		self.close()
-
-
-def send_one(session: requests.Session, config: GatewayConfig, number: str, message: str) -> Outcome:
-	(outcome,) = send_batch(session, config, [number], message)
-	return outcome
 
 
 def send_batch(

@@ -26,7 +26,8 @@ return string.format('%.6f', slot - now)
 
 
 class SiteRate:
-	"""Waits, in any thread, until the site may send its next request (`per_second` 0: at once)."""
+	"""Waits, in any thread, until the site may send its next request (`per_second` 0: at once); a
+	request of many numbers takes a slot per number, as providers count messages."""
 
 	def __init__(self, per_second: float):
 		self.interval = MARGIN / per_second if per_second else 0
@@ -34,9 +35,9 @@ class SiteRate:
 			self.key = frappe.cache.make_key("sms_log_app:gateway_slot")
 			self.take_slot = frappe.cache.register_script(TAKE_SLOT)
 
-	def wait(self):
+	def wait(self, messages: int = 1):
 		if not self.interval:
 			return
-		delay = float(self.take_slot(keys=[self.key], args=[self.interval]))
+		delay = float(self.take_slot(keys=[self.key], args=[self.interval * messages]))
 		if delay > 0:
 			time.sleep(delay)

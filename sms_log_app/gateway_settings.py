@@ -27,8 +27,15 @@ def gateway_config(timeout: float) -> GatewayConfig:
 		use_json=headers.get("Content-Type") == "application/json",
 		timeout=timeout,
 		secrets=secrets(profile, [(d.parameter, d.value) for d in settings.parameters]),
+		numbers_per_request=numbers_per_request(profile),
 		profile=profile,
 	)
+
+
+def numbers_per_request(profile: providers.Provider) -> int:
+	"""SMS Log Settings' *Numbers per Request* (0: the profile's default), within the profile's cap."""
+	wanted = get_settings().numbers_per_request or profile.numbers_per_request
+	return max(1, min(wanted, profile.max_numbers_per_request))
 
 
 def site_profile(provider: str | None) -> providers.Provider:
@@ -48,7 +55,8 @@ def secrets(profile: providers.Provider, parameters: list[tuple[str, str]]) -> t
 
 
 def read_outcomes(outcomes: list[Outcome], config: GatewayConfig) -> list[Outcome]:
-	"""Name each refusal's reason in the site's language, and read the gateway's id of each accepted
+	"""Name each refusal's reason in the language of the send (a number left untried after the
+	provider refused the account says so), and read the gateway's id of each accepted
 	SMS whose profile did not read one from its answer, as SMS Log Settings say.
 
 	An answer the pattern cannot read costs its id, never the log: the error goes to the app's log file.
@@ -57,7 +65,10 @@ def read_outcomes(outcomes: list[Outcome], config: GatewayConfig) -> list[Outcom
 	for outcome in outcomes:
 		if outcome.reason:
 			verdict = Verdict(False, outcome.code, outcome.said, outcome.reason)
-			outcome.error = masked(refusal(verdict, config.profile.name, _(outcome.reason)), config.secrets)
+			error = refusal(verdict, config.profile.name, _(outcome.reason))
+			outcome.error = masked(
+				_("Not sent: {0}").format(error) if outcome.stopped else error, config.secrets
+			)
 		if not outcome.accepted or outcome.message_id:
 			continue
 		try:

@@ -11,7 +11,7 @@ import dataclasses
 import frappe
 from frappe import _
 
-from sms_log_app import bulk_send, log_writer, references, send_notices, send_permission
+from sms_log_app import account_refusals, bulk_send, log_writer, references, send_notices, send_permission
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
 from sms_log_app.gateway_settings import gateway_config, read_outcomes
 from sms_log_app.masking import mask_codes
@@ -110,6 +110,7 @@ def send_logged(
 	log_writer.finish_log(log, [_masked(o) for o in outcomes] if mask else outcomes)
 	if attempts:
 		attempts.clear()
+	account_refusals.after_send(log.name, outcomes)
 	return log.name, outcomes
 
 

@@ -75,7 +75,8 @@ class Provider:
 	name: str
 	defaults: Defaults
 	secret_parameters: tuple[str, ...] = ()
-	max_numbers_per_request = 1
+	numbers_per_request = 1  # by default: conservative, where the provider publishes no figure
+	max_numbers_per_request = 1  # the most SMS Log Settings may ask for
 
 	def build_request(self, config, numbers: list[str], message: str) -> Request:
 		"""The request that sends `message` to `numbers` (`config`: a gateway.GatewayConfig)."""

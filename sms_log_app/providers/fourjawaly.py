@@ -33,6 +33,7 @@ class FourJawaly(Provider):
 		),
 	)
 	secret_parameters = ("Authorization",)
+	numbers_per_request = 100
 	max_numbers_per_request = 500  # none published: GATEWAYS.md
 
 	def build_request(self, config, numbers, message):

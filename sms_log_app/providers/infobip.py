@@ -44,6 +44,7 @@ class Infobip(Provider):
 		),
 	)
 	secret_parameters = ("Authorization",)
+	numbers_per_request = 100
 	max_numbers_per_request = 1000  # none published: a conservative cap
 
 	def build_request(self, config, numbers, message):

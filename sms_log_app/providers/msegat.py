@@ -46,6 +46,7 @@ class Msegat(Provider):
 		),
 	)
 	secret_parameters = ("apiKey",)
+	numbers_per_request = 100
 	max_numbers_per_request = 500  # none published: GATEWAYS.md
 
 	def read_answer(self, answer: Answer, numbers):

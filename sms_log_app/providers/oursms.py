@@ -31,6 +31,7 @@ class OurSMS(Provider):
 		),
 	)
 	secret_parameters = ("Authorization",)
+	numbers_per_request = 100
 	max_numbers_per_request = 500
 
 	def recipients(self, numbers):

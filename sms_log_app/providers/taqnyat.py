@@ -46,6 +46,7 @@ class Taqnyat(Provider):
 		),
 	)
 	secret_parameters = ("Authorization",)
+	numbers_per_request = 100
 	max_numbers_per_request = 500  # none published: GATEWAYS.md
 
 	def recipients(self, numbers):

@@ -4,11 +4,14 @@ formats as its profile documents them (sms_log_app/providers/). No Frappe here.
 `failure` switches the answer to each request: None (taken), "balance", "sender", "number",
 "credentials" or "429"; `refused` names numbers the provider refuses one by one (where it answers per
 number), the others being taken. `echo_credentials` makes the answer quote the credentials sent, as
-some gateways do in their errors. Every request is kept in `requests`: its headers and parsed body.
+some gateways do in their errors. Every answer waits `delay` seconds first; `on_request(numbers)`,
+when set, is called with the numbers of each request as it arrives. Every request is kept in
+`requests`: its headers, parsed body and `numbers` (international digits).
 """
 
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -22,6 +25,8 @@ class ProviderStub:
 		self.failure: str | None = None
 		self.refused: set[str] = set()
 		self.echo_credentials = False
+		self.delay = 0.0
+		self.on_request = None
 		self.requests: list[dict] = []
 		self._lock = threading.Lock()
 		self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -36,6 +41,10 @@ class ProviderStub:
 		self._thread.start()
 		return self
 
+	def received_numbers(self) -> list[str]:
+		with self._lock:
+			return ["+" + n for r in self.requests for n in r["numbers"]]
+
 	def stop(self):
 		self._server.shutdown()
 		self._server.server_close()
@@ -43,11 +52,18 @@ class ProviderStub:
 	def reset(self):
 		with self._lock:
 			self.failure, self.refused, self.echo_credentials = None, set(), False
+			self.delay, self.on_request = 0.0, None
 			self.requests.clear()
 
 	def answer(self, request: dict) -> tuple[int, dict]:
+		request["numbers"] = NUMBERS[self.provider](request["params"])
+		request["received_at"] = time.monotonic()
 		with self._lock:
 			self.requests.append(request)
+		if self.on_request:
+			self.on_request(["+" + n for n in request["numbers"]])
+		if self.delay:
+			time.sleep(self.delay)
 		if self.failure == "429":
 			return 429, {"message": "Too many requests"}
 		status, body = ANSWERS[self.provider](self, request)
@@ -169,6 +185,19 @@ def _custom_like(stub, request):
 	return 200, {"Status": "1", "StatusDescription": "Success"}
 
 
+# where each provider's request carries its numbers
+NUMBERS = {
+	"Msegat": lambda params: _digits(params.get("numbers", "")),
+	"Taqnyat": lambda params: _digits(params.get("recipients", [])),
+	"Unifonic": lambda params: _digits(params.get("Recipient", "")),
+	"Twilio": lambda params: _digits([params.get("To", "")]),
+	"Infobip": lambda params: [d["to"] for m in params.get("messages", []) for d in m["destinations"]],
+	"4jawaly": lambda params: [n for m in params.get("messages", []) for n in _digits(m["numbers"])],
+	"OurSMS": lambda params: _digits(params.get("dests", [])),
+	"Yamamah": lambda params: _digits(params.get("RecepientNumber", "")),
+	"Custom": lambda params: _digits(params.get("to", "")),
+}
+
 ANSWERS = {
 	"Msegat": _msegat,
 	"Taqnyat": _taqnyat,
@@ -204,11 +233,14 @@ def _handler_for(stub: ProviderStub):
 				{"method": self.command, "headers": dict(self.headers), "params": params}
 			)
 			data = json.dumps(answer).encode()
-			self.send_response(status)
-			self.send_header("Content-Type", "application/json")
-			self.send_header("Content-Length", str(len(data)))
-			self.end_headers()
-			self.wfile.write(data)
+			try:
+				self.send_response(status)
+				self.send_header("Content-Type", "application/json")
+				self.send_header("Content-Length", str(len(data)))
+				self.end_headers()
+				self.wfile.write(data)
+			except (BrokenPipeError, ConnectionResetError):
+				pass  # the client gave up waiting (a timeout under test)
 
 		def log_message(self, *args):
 			pass

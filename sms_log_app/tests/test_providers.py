@@ -10,11 +10,11 @@ from frappe.tests.utils import FrappeTestCase
 from sms_log_app.provider_settings import provider_defaults
 from sms_log_app.providers import reasons
 from sms_log_app.tests.provider_stubs import ProviderStub
+from sms_log_app.tests.test_account_refusals import forget_account_refusals
 from sms_log_app.tests.utils import (
 	N1,
 	N2,
 	committed_logs,
-	delete_logs,
 	set_limits,
 	set_site_country,
 )
@@ -50,7 +50,7 @@ class TestProviderProfiles(FrappeTestCase):
 		set_site_country()
 		set_limits(gateway_timeout=2)
 		self.message = f"Provider test {frappe.generate_hash(length=10)}"
-		self.addCleanup(delete_logs, message=("like", f"%{self.message}%"))
+		self.addCleanup(forget_account_refusals, self.message)
 		self.addCleanup(frappe.db.rollback)
 
 	def send(self, numbers):
@@ -97,12 +97,15 @@ class TestProviderProfiles(FrappeTestCase):
 
 	def test_msegat_empty_balance_is_no_send(self):
 		choose_provider(self.stubs["Msegat"], {"apiKey": API_KEY})
+		set_limits(gateway_timeout=2, numbers_per_request=1)
 		self.stubs["Msegat"].failure = "balance"
 		log = self.send([N1, N2])
 		self.assertEqual(log.status, "Failed")
-		for row in log.recipients:
-			self.assertEqual((row.status, row.http_status), ("Failed", 200))
-			self.assertEqual(row.error, f"{reasons.BALANCE} (Msegat 1060: Balance is not enough)")
+		refused, not_sent = log.recipients
+		error = f"{reasons.BALANCE} (Msegat 1060: Balance is not enough)"
+		self.assertEqual((refused.status, refused.http_status, refused.error), ("Failed", 200, error))
+		self.assertEqual((not_sent.status, not_sent.error), ("Failed", f"Not sent: {error}"))
+		self.assertEqual(len(self.stubs["Msegat"].requests), 1)
 		self.assertEqual(self.stubs["Msegat"].requests[0]["params"]["apiKey"], API_KEY)
 
 	def test_msegat_taken(self):

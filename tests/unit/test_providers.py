@@ -1,9 +1,10 @@
 """Each provider profile against its stub (real HTTP on 127.0.0.1, no Frappe): taken numbers, each
 failure the profile names with its reason, and credentials kept out of every outcome."""
 
+import dataclasses
 import unittest
 
-from sms_log_app.gateway import GatewayConfig, deliver
+from sms_log_app.gateway import GatewayConfig, ParallelSender, deliver
 from sms_log_app.providers import PROFILES, AcceptanceRule, Custom, profile, reasons
 from sms_log_app.tests.provider_stubs import ProviderStub
 
@@ -121,3 +122,56 @@ class TestProfiles(unittest.TestCase):
 	def test_custom_keeps_frappes_errors(self):
 		self.assertIsInstance(profile(None), Custom)
 		self.assertIsInstance(profile("Unknown"), Custom)
+
+
+class TestBatches(unittest.TestCase):
+	"""Many numbers per request: each number keeps its own outcome."""
+
+	def stub(self, name):
+		stub = ProviderStub(name).start()
+		self.addCleanup(stub.stop)
+		return stub
+
+	def numbers(self, count):
+		return [f"+9665000001{n:02d}" for n in range(count)]
+
+	def test_numbers_go_in_batches_and_each_keeps_its_outcome(self):
+		stub = self.stub("Taqnyat")
+		targets = self.numbers(7)
+		stub.refused = {targets[4]}
+		config = dataclasses.replace(config_for(stub, "Taqnyat"), numbers_per_request=3)
+		noted = []
+
+		def note(index):
+			noted.append(index)
+			return True
+
+		outcomes = deliver(config, [*targets[:2], "bad", *targets[2:]], "Hello", before_request=note)
+		self.assertEqual([len(r["numbers"]) for r in stub.requests], [3, 3, 1])
+		self.assertEqual(noted, [3, 6, 7], "each request noted by its last number")
+		self.assertEqual(stub.received_numbers(), targets)
+		self.assertEqual([o.accepted for o in outcomes], [True, True, False, True, True, False, True, True])
+		self.assertEqual(outcomes[5].reason, reasons.NUMBER)
+		self.assertEqual(len({o.message_id for o in outcomes if o.accepted}), 3, "one id per request")
+
+	def test_a_batch_without_an_answer_is_unconfirmed_row_by_row(self):
+		stub = self.stub("Msegat")
+		stub.delay = 1
+		config = dataclasses.replace(config_for(stub, "Msegat"), numbers_per_request=5, timeout=0.3)
+		outcomes = deliver(config, self.numbers(5), "Hello")
+		self.assertEqual(len(stub.requests), 1)
+		self.assertTrue(all(o.unconfirmed and not o.accepted for o in outcomes))
+
+	def test_parallel_batches_and_the_account_stop(self):
+		stub = self.stub("Msegat")
+		config = dataclasses.replace(config_for(stub, "Msegat"), numbers_per_request=10)
+		counts = []
+		with ParallelSender(config, "Hello", parallel=3, before_request=counts.append) as sender:
+			outcomes = sender.send(self.numbers(45))
+			self.assertTrue(all(o.accepted for o in outcomes))
+			self.assertEqual(sorted(counts), [5, 10, 10, 10, 10], "the rate counts numbers")
+			stub.failure = "balance"
+			refused = sender.send(self.numbers(45))
+		self.assertLessEqual(len(stub.requests) - 5, 3, "at most the requests in flight")
+		self.assertFalse(any(o.accepted for o in refused))
+		self.assertTrue(all(o.reason == reasons.BALANCE for o in refused))

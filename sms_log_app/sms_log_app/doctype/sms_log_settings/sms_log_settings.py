@@ -60,6 +60,7 @@ class SMSLogSettings(Document):
 		messages_per_second: DF.Float
 		message_id_pattern: DF.Data | None
 		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
+		numbers_per_request: DF.Int
 		parallel_requests: DF.Int
 		queue_threshold: DF.Int
 		recipients_per_job: DF.Int
