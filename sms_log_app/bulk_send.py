@@ -95,6 +95,7 @@ def send_chunk(log_name: str, first: int, last: int):
 		settings.parallel_requests,
 		before_request=rate.wait,
 		refused_elsewhere=account_refusals.refused_elsewhere(log_name),
+		throttled=rate.hold,
 	) as sender:
 		batch = settings.parallel_requests * max(BATCH_PER_REQUEST, config.numbers_per_request)
 		while rows := retried(_claim, log_name, first, last, batch):

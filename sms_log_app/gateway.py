@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from http.client import RemoteDisconnected
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -56,6 +58,8 @@ class Outcome:
 	reason: str | None = None  # a refusal's reason a support agent can act on (providers.reasons)
 	said: str | None = None  # the provider's own message with a refusal
 	stopped: bool = False  # not tried: the provider refused the account earlier in the send
+	attempts: int = 1  # tries of the request (see send_batch)
+	earlier: tuple[str, ...] = ()  # what the earlier tries met
 
 
 def refuses_account(outcome: Outcome) -> bool:
@@ -78,8 +82,11 @@ def not_sent_after(number: str, refusal: Outcome) -> Outcome:
 
 
 MAX_CONSECUTIVE_FAILURES = 3
+MAX_ATTEMPTS = 3  # tries of one request that never reached the provider, or that it asked to repeat
+BACKOFF = 0.5  # seconds before the second try, doubled for each further one
+MAX_RETRY_WAIT = 30  # seconds: a longer Retry-After is not waited for
 NOT_DIALABLE = "Not a mobile number: it was not sent to the gateway"
-GATEWAY_DOWN = "Not sent: the gateway failed for the {0} recipients before this one"
+GATEWAY_DOWN = "Not sent: the gateway failed {0} times in a row before this recipient"
 DEADLINE_PASSED = "Not sent: sending had already taken longer than {0:g} s"
 STOPPED = "Not sent: the send's progress could not be recorded, so it stopped"
 
@@ -122,8 +129,10 @@ def deliver(
 				stopped = True
 				results = [Outcome(numbers[i], False, error=STOPPED) for i in batch]
 			else:
-				results = send_batch(session, config, [numbers[i] for i in batch], message)
-				failures_in_a_row = failures_in_a_row + 1 if request_failed(results) else 0
+				retry_until = None if deadline is None else started + deadline
+				batch_numbers = [numbers[i] for i in batch]
+				results = send_batch(session, config, batch_numbers, message, retry_until=retry_until)
+				failures_in_a_row = failures_in_a_row + results[0].attempts if request_failed(results) else 0
 				refusal = next((o for o in results if refuses_account(o)), None)
 			for i, outcome in zip(batch, results, strict=True):
 				outcomes[i] = outcome
@@ -154,7 +163,7 @@ class ParallelSender:
 	failed for `max_consecutive_failures` requests in a row, in the order their answers came, no
 	further request goes out: those numbers get GATEWAY_DOWN. Nor once the provider refused the
 	account, here or where `refused_elsewhere()` says so (another process sending the same log): those
-	numbers are not sent, with that refusal.
+	numbers are not sent, with that refusal. `throttled(seconds)` is told of each HTTP 429 (send_batch).
 	"""
 
 	def __init__(
@@ -165,8 +174,10 @@ class ParallelSender:
 		before_request: Callable[[int], None] | None = None,
 		max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
 		refused_elsewhere: Callable[[], Outcome | None] | None = None,
+		throttled: Callable[[float], None] | None = None,
 	):
 		self.config, self.message, self.before_request = config, message, before_request
+		self.throttled = throttled
 		self.max_consecutive_failures = max_consecutive_failures
 		self.refused_elsewhere = refused_elsewhere
 		self.failures_in_a_row = 0
@@ -193,9 +204,10 @@ class ParallelSender:
 			self.before_request(len(numbers))
 		if refusal := self.refusal or (self.refused_elsewhere and self.refused_elsewhere()):
 			return [not_sent_after(n, refusal) for n in numbers]
-		outcomes = send_batch(self._session(), self.config, numbers, self.message)
+		outcomes = send_batch(self._session(), self.config, numbers, self.message, throttled=self.throttled)
 		with self._lock:
-			self.failures_in_a_row = self.failures_in_a_row + 1 if request_failed(outcomes) else 0
+			failed = request_failed(outcomes)
+			self.failures_in_a_row = self.failures_in_a_row + outcomes[0].attempts if failed else 0
 			self.refusal = self.refusal or next((o for o in outcomes if refuses_account(o)), None)
 		return outcomes
 
@@ -219,9 +231,41 @@ class ParallelSender:
 
 
 def send_batch(
-	session: requests.Session, config: GatewayConfig, numbers: list[str], message: str
+	session: requests.Session,
+	config: GatewayConfig,
+	numbers: list[str],
+	message: str,
+	*,
+	retry_until: float | None = None,
+	throttled: Callable[[float], None] | None = None,
 ) -> list[Outcome]:
-	"""One request for `numbers`, and the outcome of each as the profile reads the answer."""
+	"""One request for `numbers`, and the outcome of each as the profile reads the answer.
+
+	What never reached the provider (a refused connection, a DNS failure, no connection in time), an
+	HTTP 429 and an HTTP 503 with Retry-After are tried again, MAX_ATTEMPTS in all, after Retry-After
+	or a backoff, while `retry_until` (a time.monotonic(); None: no limit) allows; `throttled(seconds)`
+	is told of each 429. An answer that may have been a send (a timeout after the request left) is
+	never tried again: it stays unconfirmed.
+	"""
+	earlier = []
+	for attempt in range(1, MAX_ATTEMPTS + 1):
+		outcomes, wait = _attempt(session, config, numbers, message)
+		if wait is None or attempt == MAX_ATTEMPTS:
+			break
+		if throttled and outcomes[0].http_status == 429:
+			throttled(wait)
+		wait = max(wait, BACKOFF * 2 ** (attempt - 1))
+		if retry_until is not None and time.monotonic() + wait > retry_until:
+			break
+		earlier.append(outcomes[0].error)
+		time.sleep(wait)
+	for outcome in outcomes:
+		outcome.attempts, outcome.earlier = len(earlier) + 1, tuple(earlier)
+	return outcomes
+
+
+def _attempt(session, config, numbers, message) -> tuple[list[Outcome], float | None]:
+	"""The outcomes of one request, and the seconds to wait before trying it again (None: not to)."""
 	request = config.profile.build_request(config, numbers, message)
 	try:
 		response = session.request(
@@ -235,12 +279,13 @@ def send_batch(
 		)
 	except requests.RequestException as e:
 		error, unconfirmed = describe_failure(e, config.timeout), may_have_arrived(e)
-		return [Outcome(number, False, error=error, unconfirmed=unconfirmed) for number in numbers]
+		outcomes = [Outcome(number, False, error=error, unconfirmed=unconfirmed) for number in numbers]
+		return outcomes, 0.0 if never_reached(e) else None
 
 	answer = Answer(response.status_code, response.reason or "", response.text)
 	excerpt = masked(response.text[:RESPONSE_EXCERPT], config.secrets)
 	verdicts = config.profile.read_answer(answer, numbers)
-	return [
+	outcomes = [
 		Outcome(
 			number,
 			verdict.accepted,
@@ -257,6 +302,33 @@ def send_batch(
 		)
 		for number, verdict in zip(numbers, verdicts, strict=True)
 	]
+	return outcomes, retry_after(response)
+
+
+def retry_after(response: requests.Response) -> float | None:
+	"""Seconds to wait before trying again an answer that asks for it: HTTP 429 (Retry-After, else the
+	backoff) or HTTP 503 with Retry-After; None for any other answer, or a wait longer than
+	MAX_RETRY_WAIT."""
+	if response.status_code not in (429, 503):
+		return None
+	header = (response.headers.get("Retry-After") or "").strip()
+	if not header:
+		return 0.0 if response.status_code == 429 else None
+	if header.isdigit():
+		seconds = float(header)
+	else:
+		try:
+			seconds = (parsedate_to_datetime(header) - datetime.now(timezone.utc)).total_seconds()
+		except (TypeError, ValueError):
+			return 0.0 if response.status_code == 429 else None
+	return max(seconds, 0.0) if seconds <= MAX_RETRY_WAIT else None
+
+
+def never_reached(exc: requests.RequestException) -> bool:
+	"""Whether the request surely never reached the gateway: refused, DNS, or no connection in time."""
+	if isinstance(exc, requests.ConnectTimeout):
+		return True
+	return any(isinstance(c, socket.gaierror | ConnectionRefusedError) for c in _causes(exc))
 
 
 def masked(text: str | None, secrets: tuple[str, ...]) -> str | None:

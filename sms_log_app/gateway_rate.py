@@ -5,6 +5,7 @@ Each request takes the next free slot from one Redis key (a Lua script, so atomi
 clock, so machines whose clocks differ agree) and sleeps until it. Slots are MARGIN apart times the
 rate's interval: what happens between a request's slot and its arrival at the gateway (a thread
 waking late, a new connection) then never puts more than the rate into any second at the gateway.
+An HTTP 429 holds every request of the site back for its Retry-After (`hold`), with or without a rate.
 """
 
 import time
@@ -13,15 +14,26 @@ import frappe
 
 MARGIN = 1.1
 
-# KEYS: the next free slot; ARGV: seconds between slots. Returns the seconds to wait, as text (Redis
-# would cut a number to an integer).
+# KEYS: the next free slot; ARGV: seconds between slots (0: hold only). Returns the seconds to wait,
+# as text (Redis would cut a number to an integer).
 TAKE_SLOT = """
 redis.replicate_commands()
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'EX', 60)
+if tonumber(ARGV[1]) > 0 or slot > now then
+	redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'EX', 60)
+end
 return string.format('%.6f', slot - now)
+"""
+# KEYS: the next free slot; ARGV: seconds from now before which no request may go.
+HOLD = """
+redis.replicate_commands()
+local clock = redis.call('TIME')
+local until_ = tonumber(clock[1]) + tonumber(clock[2]) / 1000000 + tonumber(ARGV[1])
+if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then
+	redis.call('SET', KEYS[1], string.format('%.6f', until_), 'EX', 60 + math.ceil(tonumber(ARGV[1])))
+end
 """
 
 
@@ -31,13 +43,15 @@ class SiteRate:
 
 	def __init__(self, per_second: float):
 		self.interval = MARGIN / per_second if per_second else 0
-		if self.interval:
-			self.key = frappe.cache.make_key("sms_log_app:gateway_slot")
-			self.take_slot = frappe.cache.register_script(TAKE_SLOT)
+		self.key = frappe.cache.make_key("sms_log_app:gateway_slot")
+		self.take_slot = frappe.cache.register_script(TAKE_SLOT)
+		self.hold_slots = frappe.cache.register_script(HOLD)
 
 	def wait(self, messages: int = 1):
-		if not self.interval:
-			return
 		delay = float(self.take_slot(keys=[self.key], args=[self.interval * messages]))
 		if delay > 0:
 			time.sleep(delay)
+
+	def hold(self, seconds: float):
+		"""No request of the site before `seconds` from now (the gateway answered HTTP 429)."""
+		self.hold_slots(keys=[self.key], args=[max(seconds, 0.1)])

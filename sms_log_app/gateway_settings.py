@@ -54,10 +54,20 @@ def secrets(profile: providers.Provider, parameters: list[tuple[str, str]]) -> t
 	return tuple(sorted(values, key=len, reverse=True))
 
 
+def _attempts_told(outcome: Outcome) -> str:
+	"""The row's error with the tries that came before (send_batch)."""
+	before = "; ".join(dict.fromkeys(outcome.earlier))
+	if set(outcome.earlier) == {outcome.error}:
+		return _("{0} ({1} attempts)").format(outcome.error, outcome.attempts)
+	if outcome.accepted:
+		return _("Accepted after {0} attempts; before: {1}").format(outcome.attempts, before)
+	return _("{0} (after {1} attempts; before: {2})").format(outcome.error, outcome.attempts, before)
+
+
 def read_outcomes(outcomes: list[Outcome], config: GatewayConfig) -> list[Outcome]:
 	"""Name each refusal's reason in the language of the send (a number left untried after the
-	provider refused the account says so), and read the gateway's id of each accepted
-	SMS whose profile did not read one from its answer, as SMS Log Settings say.
+	provider refused the account says so), tell the tries a request took, and read the gateway's id
+	of each accepted SMS whose profile did not read one from its answer, as SMS Log Settings say.
 
 	An answer the pattern cannot read costs its id, never the log: the error goes to the app's log file.
 	"""
@@ -69,6 +79,8 @@ def read_outcomes(outcomes: list[Outcome], config: GatewayConfig) -> list[Outcom
 			outcome.error = masked(
 				_("Not sent: {0}").format(error) if outcome.stopped else error, config.secrets
 			)
+		if outcome.earlier:
+			outcome.error = _attempts_told(outcome)
 		if not outcome.accepted or outcome.message_id:
 			continue
 		try:

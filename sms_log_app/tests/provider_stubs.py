@@ -2,7 +2,8 @@
 formats as its profile documents them (sms_log_app/providers/). No Frappe here.
 
 `failure` switches the answer to each request: None (taken), "balance", "sender", "number",
-"credentials" or "429"; `refused` names numbers the provider refuses one by one (where it answers per
+"credentials", "429" or "503" (with `retry_after`, the Retry-After header, when set); with
+`failures_left`, only that many requests fail, the later ones being taken. `refused` names numbers the provider refuses one by one (where it answers per
 number), the others being taken. `echo_credentials` makes the answer quote the credentials sent, as
 some gateways do in their errors. Every answer waits `delay` seconds first; `on_request(numbers)`,
 when set, is called with the numbers of each request as it arrives. Every request is kept in
@@ -16,7 +17,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-FAILURES = ("balance", "sender", "number", "credentials", "429")
+FAILURES = ("balance", "sender", "number", "credentials", "429", "503")
 
 
 class ProviderStub:
@@ -26,6 +27,8 @@ class ProviderStub:
 		self.refused: set[str] = set()
 		self.echo_credentials = False
 		self.delay = 0.0
+		self.retry_after: str | None = None
+		self.failures_left: int | None = None
 		self.on_request = None
 		self.requests: list[dict] = []
 		self._lock = threading.Lock()
@@ -52,10 +55,10 @@ class ProviderStub:
 	def reset(self):
 		with self._lock:
 			self.failure, self.refused, self.echo_credentials = None, set(), False
-			self.delay, self.on_request = 0.0, None
+			self.delay, self.on_request, self.retry_after, self.failures_left = 0.0, None, None, None
 			self.requests.clear()
 
-	def answer(self, request: dict) -> tuple[int, dict]:
+	def answer(self, request: dict) -> tuple[int, dict, dict]:
 		request["numbers"] = NUMBERS[self.provider](request["params"])
 		request["received_at"] = time.monotonic()
 		with self._lock:
@@ -64,12 +67,19 @@ class ProviderStub:
 			self.on_request(["+" + n for n in request["numbers"]])
 		if self.delay:
 			time.sleep(self.delay)
-		if self.failure == "429":
-			return 429, {"message": "Too many requests"}
+		with self._lock:
+			if self.failures_left is not None:
+				if self.failures_left == 0:
+					self.failure = None
+				self.failures_left -= 1
+			failure = self.failure
+		headers = {"Retry-After": self.retry_after} if self.retry_after else {}
+		if failure in ("429", "503"):
+			return int(failure), {"message": "Try again later"}, headers
 		status, body = ANSWERS[self.provider](self, request)
 		if self.echo_credentials:
 			body["echo"] = {**request["params"], **request["headers"]}
-		return status, body
+		return status, body, {}
 
 
 def _digits(numbers) -> list[str]:
@@ -229,7 +239,7 @@ def _handler_for(stub: ProviderStub):
 				params.update(json.loads(body))
 			elif body:
 				params.update({k: v[-1] for k, v in parse_qs(body.decode()).items()})
-			status, answer = stub.answer(
+			status, answer, headers = stub.answer(
 				{"method": self.command, "headers": dict(self.headers), "params": params}
 			)
 			data = json.dumps(answer).encode()
@@ -237,6 +247,8 @@ def _handler_for(stub: ProviderStub):
 				self.send_response(status)
 				self.send_header("Content-Type", "application/json")
 				self.send_header("Content-Length", str(len(data)))
+				for name, value in headers.items():
+					self.send_header(name, value)
 				self.end_headers()
 				self.wfile.write(data)
 			except (BrokenPipeError, ConnectionResetError):

@@ -2,6 +2,7 @@
 failure the profile names with its reason, and credentials kept out of every outcome."""
 
 import dataclasses
+import time
 import unittest
 
 from sms_log_app.gateway import GatewayConfig, ParallelSender, deliver
@@ -175,3 +176,58 @@ class TestBatches(unittest.TestCase):
 		self.assertLessEqual(len(stub.requests) - 5, 3, "at most the requests in flight")
 		self.assertFalse(any(o.accepted for o in refused))
 		self.assertTrue(all(o.reason == reasons.BALANCE for o in refused))
+
+
+class TestRetries(unittest.TestCase):
+	"""What never reached the provider, and what it asked to repeat, is tried again; what may have
+	been a send never is."""
+
+	def setUp(self):
+		self.stub = ProviderStub("Msegat").start()
+		self.addCleanup(self.stub.stop)
+		self.config = dataclasses.replace(config_for(self.stub, "Msegat"), timeout=0.5)
+
+	def test_429_and_503_with_retry_after_are_tried_again(self):
+		for failure in ("429", "503"):
+			with self.subTest(failure=failure):
+				self.stub.reset()
+				self.stub.failure, self.stub.failures_left, self.stub.retry_after = failure, 1, "1"
+				started = time.monotonic()
+				(outcome,) = deliver(self.config, [N1], "Hello")
+				self.assertGreaterEqual(time.monotonic() - started, 1, "Retry-After was waited for")
+				self.assertTrue(outcome.accepted)
+				self.assertEqual((outcome.attempts, len(self.stub.requests)), (2, 2))
+				self.assertEqual(
+					outcome.earlier,
+					(f"HTTP {failure} {'Too Many Requests' if failure == '429' else 'Service Unavailable'}",),
+				)
+
+	def test_a_503_without_retry_after_is_not(self):
+		self.stub.failure = "503"
+		(outcome,) = deliver(self.config, [N1], "Hello")
+		self.assertEqual((outcome.accepted, outcome.attempts, len(self.stub.requests)), (False, 1, 1))
+
+	def test_a_refused_connection_is_tried_three_times_and_counts_three_for_the_breaker(self):
+		refused = dataclasses.replace(self.config, url="http://127.0.0.1:9/send", numbers_per_request=1)
+		first, second = deliver(refused, [N1, N2], "Hello")
+		self.assertEqual((first.attempts, first.error), (3, "The gateway refused the connection"))
+		self.assertEqual(second.attempts, 1)
+		self.assertIn("failed 3 times in a row", second.error)
+
+	def test_no_retry_past_the_deadline_nor_after_a_timeout(self):
+		self.stub.failure, self.stub.retry_after = "429", "5"
+		(outcome,) = deliver(self.config, [N1], "Hello", deadline=2)
+		self.assertEqual((outcome.attempts, len(self.stub.requests)), (1, 1))
+		self.stub.reset()
+		self.stub.delay = 1
+		(outcome,) = deliver(self.config, [N1], "Hello")
+		self.assertTrue(outcome.unconfirmed)
+		self.assertEqual((outcome.attempts, len(self.stub.requests)), (1, 1))
+
+	def test_a_429_is_told_to_the_site_rate(self):
+		self.stub.failure, self.stub.failures_left, self.stub.retry_after = "429", 1, "1"
+		held = []
+		with ParallelSender(self.config, "Hello", parallel=1, throttled=held.append) as sender:
+			(outcome,) = sender.send([N1])
+		self.assertTrue(outcome.accepted)
+		self.assertEqual(held, [1.0])
