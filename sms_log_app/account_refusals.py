@@ -32,10 +32,10 @@ def after_send(log_name: str, outcomes: list[Outcome]):
 		with log_writer.separate_connection():
 			_remember(log_name, refusal)
 			_notify(log_name, refusal)
-	elif any(o.accepted for o in outcomes):
+	elif any(o.accepted for o in outcomes) and _may_have_cause():
 		with log_writer.separate_connection():  # what other processes committed, not this snapshot
-			if _stored_cause():
-				frappe.db.delete("DefaultValue", _CAUSE_ROW)
+			frappe.db.delete("DefaultValue", _CAUSE_ROW)
+		frappe.cache.set(_cause_flag(), "0")
 
 
 def stop_bulk_send(log_name: str, refusal: Outcome):
@@ -85,10 +85,26 @@ def _remember(log_name: str, refusal: Outcome):
 	cause = {"log": log_name, "reason": refusal.reason, "error": refusal.error, "at": str(now_datetime())}
 	frappe.db.delete("DefaultValue", _CAUSE_ROW)
 	frappe.get_doc({"doctype": "DefaultValue", **_CAUSE_ROW, "defvalue": json.dumps(cause)}).db_insert()
+	frappe.cache.set(_cause_flag(), "1")
 
 
 def _stored_cause() -> str | None:
 	return frappe.db.get_value("DefaultValue", _CAUSE_ROW, "defvalue")
+
+
+def _may_have_cause() -> bool:
+	"""Whether a cause may be stored, from a flag in Redis so that a send that succeeds costs no query;
+	where Redis does not know (flushed), from the database."""
+	flag = frappe.cache.get(_cause_flag())
+	if flag is None:
+		with log_writer.separate_connection():
+			flag = "1" if _stored_cause() else "0"
+		frappe.cache.set(_cause_flag(), flag)
+	return flag in ("1", b"1")
+
+
+def _cause_flag() -> str:
+	return frappe.cache.make_key("sms_log_app:account_refusal_cause")
 
 
 def _notify(log_name: str, refusal: Outcome):

@@ -52,6 +52,12 @@ class ProviderStub:
 		self._server.shutdown()
 		self._server.server_close()
 
+	def __enter__(self):
+		return self.start()
+
+	def __exit__(self, *exc):
+		self.stop()
+
 	def reset(self):
 		with self._lock:
 			self.failure, self.refused, self.echo_credentials = None, set(), False

@@ -67,6 +67,7 @@ def forget_account_refusals(message: str):
 	delete_logs(message=("like", f"{message}%"))
 	for reason in reasons.ACCOUNT:
 		frappe.cache.delete_value(f"sms_log_app:account_refusal_notified:{reason}")
+	frappe.cache.delete(frappe.cache.make_key("sms_log_app:account_refusal_cause"))
 
 
 def committed_cause() -> dict | None:
