@@ -4,6 +4,7 @@ numbers, and what the provider's answer says about each of those numbers. No Fra
 import json
 from dataclasses import dataclass, field
 
+from sms_log_app.delivery import Report
 from sms_log_app.providers import reasons
 
 
@@ -99,6 +100,11 @@ class Provider:
 	def read_answer(self, answer: Answer, numbers: list[str]) -> list[Verdict]:
 		"""One verdict per number, in their order."""
 		raise NotImplementedError
+
+	def read_reports(self, payload: dict) -> list[Report] | None:
+		"""The delivery reports one call of the provider carries, or None where the profile has no
+		format of its own (SMS Log Settings' report format is read instead)."""
+		return None
 
 	def is_secret(self, parameter: str) -> bool:
 		return parameter.lower() in {p.lower() for p in self.secret_parameters}

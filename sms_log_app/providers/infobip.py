@@ -4,9 +4,12 @@ DELIVERED) is a taken SMS and REJECTED a refusal named by `status.name`.
 
 From ../shared/GATEWAYS.md and Infobip's published status codes (not confirmed here in Infobip's own
 document): `REJECTED_NOT_ENOUGH_CREDITS`, `REJECTED_SOURCE`, `REJECTED_DESTINATION`,
-`REJECTED_PREFIX_MISSING`, `REJECTED_DND`; HTTP 401 for credentials.
+`REJECTED_PREFIX_MISSING`, `REJECTED_DND`; HTTP 401 for credentials. Delivery reports: `results[]`
+with the same status object (confirmed), `messageId`, `to`, `doneAt` and `error` (from Infobip's
+report examples as GATEWAYS.md sums them up, not confirmed here).
 """
 
+from sms_log_app.delivery import Report, app_status
 from sms_log_app.providers import reasons
 from sms_log_app.providers.base import (
 	Answer,
@@ -22,6 +25,14 @@ from sms_log_app.providers.base import (
 )
 
 ACCEPTED_GROUPS = ("PENDING", "DELIVERED")
+# a report's status group, as the app's status words read it
+REPORT_GROUPS = {
+	"DELIVERED": "delivered",
+	"UNDELIVERABLE": "undelivered",
+	"EXPIRED": "expired",
+	"REJECTED": "rejected",
+	"PENDING": "sent",
+}
 REASONS = {
 	"REJECTED_NOT_ENOUGH_CREDITS": reasons.BALANCE,
 	"REJECTED_SOURCE": reasons.SENDER,
@@ -60,6 +71,26 @@ class Infobip(Provider):
 			str(m.get("to")): m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("to")
 		}
 		return [_verdict(by_number.get(international_digits(n))) for n in numbers]
+
+	def read_reports(self, payload):
+		"""Infobip's delivery reports: `results[]`, each with `messageId`, `to`, a `status` object whose
+		`groupName` is DELIVERED, UNDELIVERABLE, EXPIRED, REJECTED or PENDING, `doneAt` and `error`."""
+		reports = []
+		for result in payload.get("results") or []:
+			status = result.get("status") or {}
+			group = str(status.get("groupName") or "")
+			error = (result.get("error") or {}).get("name")
+			reports.append(
+				Report(
+					message_id=str(result.get("messageId") or "") or None,
+					number=f"+{result['to']}" if result.get("to") else None,
+					status=app_status(REPORT_GROUPS.get(group, group)),
+					provider_status=str(status.get("name") or group),
+					time=result.get("doneAt"),
+					error=None if error in (None, "NO_ERROR") else str(error),
+				)
+			)
+		return reports
 
 
 def _verdict(message: dict | None) -> Verdict:

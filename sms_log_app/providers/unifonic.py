@@ -8,6 +8,7 @@ bulk SMS"): the URLs, `AppSid`, `SenderID`, `Recipient` without 00 or +, `Body`,
 Other error codes are kept on the row as they come.
 """
 
+from sms_log_app.delivery import Report, app_status
 from sms_log_app.providers import reasons
 from sms_log_app.providers.base import Answer, Defaults, Parameter, Provider, Verdict, every, http_refusal
 
@@ -36,3 +37,18 @@ class Unifonic(Provider):
 		code = str(body.get("errorCode") or "") or None
 		reason = REASONS.get(code) or REASONS_BY_STATUS.get(answer.status)
 		return every(numbers, Verdict(False, code, body.get("message"), reason))
+
+	def read_reports(self, payload):
+		"""Unifonic's delivery webhook: `MessageID`, `DLR` (Delivered, Undeliverable), `Recipient`,
+		`DLRTimestamp` (from ../shared/GATEWAYS.md, not confirmed in Unifonic's own document)."""
+		recipient = str(payload.get("Recipient") or "").lstrip("+")
+		return [
+			Report(
+				message_id=str(payload.get("MessageID") or "") or None,
+				number=f"+{recipient}" if recipient else None,
+				status=app_status(str(payload.get("DLR") or "")),
+				provider_status=str(payload.get("DLR") or ""),
+				time=payload.get("DLRTimestamp"),
+				error=None,
+			)
+		]

@@ -103,7 +103,7 @@ class TestAccountRefusals(FrappeTestCase):
 				"Notification Log", {"document_type": "SMS Log", "document_name": ("in", names or [""])}
 			)
 		delete_logs(message=("like", f"{self.message}%"))
-		set_limits()
+		set_limits(numbers_per_request=0)  # not among the limits set_limits restores
 		frappe.db.commit()
 
 	def send(self, targets, message=None):

@@ -231,3 +231,27 @@ class TestRetries(unittest.TestCase):
 			(outcome,) = sender.send([N1])
 		self.assertTrue(outcome.accepted)
 		self.assertEqual(held, [1.0])
+
+
+class TestReports(unittest.TestCase):
+	def test_unifonic_webhook(self):
+		(report,) = profile("Unifonic").read_reports(
+			{"MessageID": "42000348806924", "DLR": "Undeliverable", "Recipient": "966500000001"}
+		)
+		self.assertEqual(
+			(report.message_id, report.number, report.status), ("42000348806924", N1, "Undelivered")
+		)
+
+	def test_infobip_results(self):
+		delivered, pending = profile("Infobip").read_reports(
+			{
+				"results": [
+					{"messageId": "a", "to": "966500000001", "status": {"groupName": "DELIVERED"}},
+					{"messageId": "b", "to": "966500000002", "status": {"groupName": "PENDING"}},
+				]
+			}
+		)
+		self.assertEqual((delivered.status, delivered.number, pending.status), ("Delivered", N1, "Pending"))
+
+	def test_profiles_without_a_format_read_the_settings(self):
+		self.assertIsNone(profile("Msegat").read_reports({"anything": 1}))

@@ -47,7 +47,7 @@ class SMSLogSettings(Document):
 		acceptance_rule: DF.Literal["Any 2xx", "JSON Path", "Regular Expression"]
 		accepted_values: DF.SmallText | None
 		daily_recipients_for_site: DF.Int
-		delivery_report_preset: DF.Literal["Generic", "Twilio", "Custom"]
+		delivery_report_preset: DF.Literal["Generic", "Twilio", "Custom", "Provider"]
 		delivery_report_secret: DF.Password | None
 		delivery_reports_per_minute: DF.Int
 		gateway_timeout: DF.Float
