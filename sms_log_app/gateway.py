@@ -68,15 +68,15 @@ def refuses_account(outcome: Outcome) -> bool:
 	return not outcome.accepted and outcome.reason in reasons.ACCOUNT
 
 
-def not_sent_after(number: str, refusal: Outcome) -> Outcome:
-	"""A number left untried because the provider refused the account (`refusal`)."""
+def not_sent_after(number: str, account_refusal: Outcome) -> Outcome:
+	"""A number left untried because the provider refused the account (`account_refusal`)."""
 	return Outcome(
 		number,
 		False,
-		error=f"Not sent: {refusal.error}",
-		code=refusal.code,
-		reason=refusal.reason,
-		said=refusal.said,
+		error=f"Not sent: {account_refusal.error}",
+		code=account_refusal.code,
+		reason=account_refusal.reason,
+		said=account_refusal.said,
 		stopped=True,
 	)
 
@@ -112,11 +112,11 @@ def deliver(
 	"""
 	started = time.monotonic()
 	outcomes = [None if is_dialable(n) else Outcome(n, False, error=NOT_DIALABLE) for n in numbers]
-	failures_in_a_row, stopped, refusal = 0, False, None
+	failures_in_a_row, stopped, account_refusal = 0, False, None
 	with requests.Session() as session:
 		for batch in batches(outcomes, config.numbers_per_request):
-			if refusal:
-				results = [not_sent_after(numbers[i], refusal) for i in batch]
+			if account_refusal:
+				results = [not_sent_after(numbers[i], account_refusal) for i in batch]
 			elif stopped:
 				results = [Outcome(numbers[i], False, error=STOPPED) for i in batch]
 			elif failures_in_a_row >= max_consecutive_failures:
@@ -133,7 +133,7 @@ def deliver(
 				batch_numbers = [numbers[i] for i in batch]
 				results = send_batch(session, config, batch_numbers, message, retry_until=retry_until)
 				failures_in_a_row = failures_in_a_row + results[0].attempts if request_failed(results) else 0
-				refusal = next((o for o in results if refuses_account(o)), None)
+				account_refusal = next((o for o in results if refuses_account(o)), None)
 			for i, outcome in zip(batch, results, strict=True):
 				outcomes[i] = outcome
 	return outcomes
@@ -202,8 +202,8 @@ class ParallelSender:
 			return [Outcome(n, False, error=GATEWAY_DOWN.format(self.failures_in_a_row)) for n in numbers]
 		if self.before_request:
 			self.before_request(len(numbers))
-		if refusal := self.refusal or (self.refused_elsewhere and self.refused_elsewhere()):
-			return [not_sent_after(n, refusal) for n in numbers]
+		if account_refusal := self.refusal or (self.refused_elsewhere and self.refused_elsewhere()):
+			return [not_sent_after(n, account_refusal) for n in numbers]
 		outcomes = send_batch(self._session(), self.config, numbers, self.message, throttled=self.throttled)
 		with self._lock:
 			failed = request_failed(outcomes)
