@@ -4,7 +4,8 @@ A send to more numbers than SMS Log Settings' queue threshold is written at once
 status Queued and a Queued row per number. It is split into chunks of *Recipients per Background Job*
 rows, each a job on the "long" queue that any worker of the site, on any machine, may take. A job
 claims its chunk's rows a batch at a time (marked Sending and committed before their requests go
-out), sends the batch with up to *Parallel Requests to the Gateway* requests in flight, and records
+out), sends the batch with up to *Parallel Requests to the Gateway* requests in flight (each carrying
+*Numbers per Request* numbers, for providers that take lists), and records
 the batch's outcomes in one commit. *Gateway Messages per Second* holds for the whole site at once
 (`gateway_rate`). So a worker killed mid-batch leaves at most one batch whose fate is unknown: those
 rows are marked Unconfirmed and never retried (the number may have got the SMS); the rest resume
@@ -25,16 +26,16 @@ from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 from rq.utils import utcnow
 
-from sms_log_app import daily_totals, log_writer
-from sms_log_app.gateway import ParallelSender
+from sms_log_app import account_refusals, daily_totals, log_writer
+from sms_log_app.gateway import ParallelSender, refuses_account
 from sms_log_app.gateway_rate import SiteRate
-from sms_log_app.gateway_settings import gateway_config, with_message_ids
+from sms_log_app.gateway_settings import gateway_config, read_outcomes
 from sms_log_app.recovery import INTERRUPTED
 from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.status import FAILED, QUEUED, SENDING, UNCONFIRMED, recipient_status
 
-BATCH_PER_REQUEST = 5  # rows claimed per batch, for each request allowed in flight
+BATCH_PER_REQUEST = 5  # rows claimed per batch, for each request allowed in flight (at least its numbers)
 PROGRESS_EVERY = 1.0  # seconds between progress messages to the log's form
 HEARTBEAT_EVERY = 5  # seconds between a chunk job's heartbeats
 HEARTBEAT_TTL = 30  # seconds a heartbeat lasts: a started job without one is dead
@@ -101,11 +102,21 @@ def send_chunk(log_name: str, first: int, last: int):
 		progress = Progress(log_name, total)
 		rate = SiteRate(settings.messages_per_second)
 		config = gateway_config(settings.gateway_timeout)
-		with ParallelSender(config, message, settings.parallel_requests, before_request=rate.wait) as sender:
-			batch = settings.parallel_requests * BATCH_PER_REQUEST
+		with ParallelSender(
+			config,
+			message,
+			settings.parallel_requests,
+			before_request=rate.wait,
+			refused_elsewhere=account_refusals.refused_elsewhere(log_name),
+			throttled=rate.hold,
+		) as sender:
+			batch = settings.parallel_requests * max(BATCH_PER_REQUEST, config.numbers_per_request)
 			while rows := retried(_claim, log_name, first, last, batch):
-				outcomes = with_message_ids(sender.send([row.number for row in rows]))
+				outcomes = read_outcomes(sender.send([row.number for row in rows]), config)
 				retried(_record, log_name, rows, outcomes)
+				account_refusals.after_send(log_name, outcomes)
+				if refusal := next((o for o in outcomes if refuses_account(o)), None):
+					account_refusals.stop_bulk_send(log_name, refusal)  # every chunk of the log
 				progress.update()
 		complete_if_done(log_name)
 

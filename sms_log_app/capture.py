@@ -20,9 +20,9 @@ import pyotp
 from frappe import _, twofactor
 from frappe.core.doctype.sms_settings import sms_settings
 
-from sms_log_app import references, send_permission, sending
+from sms_log_app import providers, references, send_permission, sending
 from sms_log_app.gateway import GatewayConfig
-from sms_log_app.gateway_settings import gateway_config
+from sms_log_app.gateway_settings import gateway_config, secrets, site_profile
 from sms_log_app.send_input import decode_message, parse_receiver_list
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 
@@ -152,6 +152,7 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 	params = dict(params)
 	number = str(params.pop(settings.receiver_parameter, ""))
 	message = str(params.pop(settings.message_parameter, ""))
+	profile = site_profile(providers.CUSTOM)  # the caller built the parameters: Custom's way
 	config = GatewayConfig(
 		url=gateway_url,
 		message_parameter=settings.message_parameter,
@@ -161,6 +162,8 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 		use_post=bool(use_post),
 		use_json=bool(use_json),
 		timeout=get_settings().gateway_timeout,
+		secrets=secrets(profile, [*params.items(), *(headers or {}).items()]),
+		profile=profile,
 	)
 	otp = otp or message.startswith(OTP_MESSAGE)
 	send = sending.checked([number], message, OTP_SENDER if otp else None)

@@ -10,11 +10,13 @@ from frappe.utils.password import get_decrypted_password
 from sms_log_app import daily_totals
 from sms_log_app.client_address import client_ip
 from sms_log_app.delivery import Report, parse_report
+from sms_log_app.gateway_settings import site_profile
 from sms_log_app.send_input import DATA_LENGTH
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.status import QUEUED, SENDING, next_delivery_status, status_of_rows
 
 SECRET_PARAMETER = "secret"
+PROVIDER_FORMAT = "Provider"  # the report format of the provider chosen in SMS Settings
 SECRET_HEADER = "X-SMS-Log-Secret"
 
 
@@ -43,27 +45,60 @@ def receive(**payload):
 		or frappe.get_request_header(SECRET_HEADER)
 	)
 	_count_report()
-	report = parse_report(payload, get_settings().report_fields())
+	settings = get_settings()
+	if settings.delivery_report_preset == PROVIDER_FORMAT:
+		return _receive_in_provider_format(payload)
+	report = parse_report(payload, settings.report_fields())
 	if not report.message_id:
 		frappe.throw(_("The delivery report carries no message id."))
 
-	recipient = frappe.db.get_value(
-		"SMS Log Recipient",
-		{"message_id": report.message_id, "parenttype": "SMS Log"},
-		["name", "parent"],
-		as_dict=True,
-		order_by="creation desc",
-	)
+	recipient = _recipient(report)
 	if not recipient:
-		frappe.log_error(
-			title=f"SMS delivery report for unknown message id {report.message_id}"[:140],
-			message=frappe.as_json(payload),
-		)
+		_unknown(report, payload)
 		frappe.throw(
 			_("No SMS with message id {0} was sent from this site.").format(report.message_id), UnknownMessage
 		)
 
 	return {"sms_log": recipient.parent, "changed": apply_report(recipient.parent, recipient.name, report)}
+
+
+def _receive_in_provider_format(payload: dict) -> dict:
+	"""The reports of one call in the format of the provider chosen in SMS Settings (`read_reports`),
+	each matched by message id and, where one id covers a request of many numbers, by number."""
+	provider = frappe.db.get_single_value("SMS Settings", "sms_provider")
+	reports = site_profile(provider).read_reports(payload)
+	if reports is None:
+		frappe.throw(_("The provider chosen in SMS Settings has no delivery report format of its own."))
+	applied, unknown = [], 0
+	for report in reports:
+		recipient = report.message_id and _recipient(report)
+		if not recipient:
+			_unknown(report, payload)
+			unknown += 1
+			continue
+		applied.append(
+			{"sms_log": recipient.parent, "changed": apply_report(recipient.parent, recipient.name, report)}
+		)
+	if reports and not applied:
+		frappe.throw(_("No SMS of this delivery report was sent from this site."), UnknownMessage)
+	return {"applied": applied, "unknown": unknown}
+
+
+def _recipient(report: Report):
+	filters = {"message_id": report.message_id, "parenttype": "SMS Log"}
+	if report.number:
+		filters["normalized_number"] = report.number
+	return frappe.db.get_value(
+		"SMS Log Recipient", filters, ["name", "parent"], as_dict=True, order_by="creation desc"
+	)
+
+
+def _unknown(report: Report, payload: dict):
+	"""Kept in the Error Log for review."""
+	frappe.log_error(
+		title=f"SMS delivery report for unknown message id {report.message_id}"[:140],
+		message=frappe.as_json(payload),
+	)
 
 
 def _count_report():

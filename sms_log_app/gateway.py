@@ -1,5 +1,6 @@
-"""Send an SMS to each number through an HTTP gateway, the way Frappe's SMS Settings describe it,
-and say for every number whether the gateway took it and, if not, why."""
+"""Send an SMS to each number through an HTTP gateway and say for every number whether the gateway
+took it and, if not, why. The transport only: the request and the reading of its answer are the
+provider profile's (`config.profile`, see sms_log_app/providers/), whichever provider it is."""
 
 import socket
 import threading
@@ -7,18 +8,27 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from http.client import RemoteDisconnected
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 
 from sms_log_app.numbers import is_dialable
+from sms_log_app.providers import reasons
+from sms_log_app.providers.base import Answer, refusal
 
 RESPONSE_EXCERPT = 500  # characters of the gateway's answer kept per recipient
+MASK = "****"
 
 
 @dataclass(frozen=True)
 class GatewayConfig:
-	"""What SMS Settings say about the gateway, plus the timeout (seconds) for one request."""
+	"""What SMS Settings say about the gateway, plus the timeout (seconds) for one request, the provider
+	profile that builds its requests and reads its answers (a providers.base.Provider) and the
+	credentials among the parameters (`secrets`), which no outcome may carry."""
 
 	url: str
 	message_parameter: str
@@ -28,6 +38,9 @@ class GatewayConfig:
 	use_post: bool = False
 	use_json: bool = False
 	timeout: float = 10
+	secrets: tuple[str, ...] = ()
+	numbers_per_request: int = 1
+	profile: Any = field(kw_only=True)
 
 
 @dataclass
@@ -41,11 +54,39 @@ class Outcome:
 	response: str | None = None
 	message_id: str | None = None  # the gateway's id for an accepted SMS, read from `response`
 	unconfirmed: bool = False  # the request went out but no answer came: the SMS may have been sent
+	code: str | None = None  # the provider's own code for a refusal
+	reason: str | None = None  # a refusal's reason a support agent can act on (providers.reasons)
+	said: str | None = None  # the provider's own message with a refusal
+	stopped: bool = False  # not tried: the provider refused the account earlier in the send
+	attempts: int = 1  # tries of the request (see send_batch)
+	earlier: tuple[str, ...] = ()  # what the earlier tries met
+
+
+def refuses_account(outcome: Outcome) -> bool:
+	"""Whether the refusal is about the account (balance, credentials, IP, API, sender name), which
+	no other number of the send can get past: the send stops."""
+	return not outcome.accepted and outcome.reason in reasons.ACCOUNT
+
+
+def not_sent_after(number: str, account_refusal: Outcome) -> Outcome:
+	"""A number left untried because the provider refused the account (`account_refusal`)."""
+	return Outcome(
+		number,
+		False,
+		error=f"Not sent: {account_refusal.error}",
+		code=account_refusal.code,
+		reason=account_refusal.reason,
+		said=account_refusal.said,
+		stopped=True,
+	)
 
 
 MAX_CONSECUTIVE_FAILURES = 3
+MAX_ATTEMPTS = 3  # tries of one request that never reached the provider, or that it asked to repeat
+BACKOFF = 0.5  # seconds before the second try, doubled for each further one
+MAX_RETRY_WAIT = 30  # seconds: a longer Retry-After is not waited for
 NOT_DIALABLE = "Not a mobile number: it was not sent to the gateway"
-GATEWAY_DOWN = "Not sent: the gateway failed for the {0} recipients before this one"
+GATEWAY_DOWN = "Not sent: the gateway failed {0} times in a row before this recipient"
 DEADLINE_PASSED = "Not sent: sending had already taken longer than {0:g} s"
 STOPPED = "Not sent: the send's progress could not be recorded, so it stopped"
 
@@ -59,34 +100,54 @@ def deliver(
 	max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
 	before_request: Callable[[int], bool] | None = None,
 ) -> list[Outcome]:
-	"""Send `message` to every number in turn; a rejected number never stops the others.
+	"""Send `message` to every number, `config.numbers_per_request` numbers a request, in turn; a
+	rejected number never stops the others.
 
 	The whole send takes bounded time: once `deadline` seconds have passed, or once the gateway has
-	failed (no answer, or a 5xx) for `max_consecutive_failures` recipients in a row, the remaining
+	failed (no answer, or a 5xx) for `max_consecutive_failures` requests in a row, the remaining
 	numbers are recorded as not sent instead of each waiting for its own timeout.
-	`before_request(i)` is called before the request for `numbers[i]` goes out; once it answers False,
-	no further request goes out.
+	`before_request(i)` is called before a request goes out, `i` the index of its last number; once it
+	answers False, no further request goes out. Nor does one after the provider refused the account
+	(`refuses_account`).
 	"""
 	started = time.monotonic()
-	outcomes, failures_in_a_row, stopped = [], 0, False
+	outcomes = [None if is_dialable(n) else Outcome(n, False, error=NOT_DIALABLE) for n in numbers]
+	failures_in_a_row, stopped, account_refusal = 0, False, None
 	with requests.Session() as session:
-		for number in numbers:
-			if not is_dialable(number):
-				outcome = Outcome(number, False, error=NOT_DIALABLE)
+		for batch in batches(outcomes, config.numbers_per_request):
+			if account_refusal:
+				results = [not_sent_after(numbers[i], account_refusal) for i in batch]
 			elif stopped:
-				outcome = Outcome(number, False, error=STOPPED)
+				results = [Outcome(numbers[i], False, error=STOPPED) for i in batch]
 			elif failures_in_a_row >= max_consecutive_failures:
-				outcome = Outcome(number, False, error=GATEWAY_DOWN.format(failures_in_a_row))
+				results = [
+					Outcome(numbers[i], False, error=GATEWAY_DOWN.format(failures_in_a_row)) for i in batch
+				]
 			elif deadline is not None and time.monotonic() - started > deadline:
-				outcome = Outcome(number, False, error=DEADLINE_PASSED.format(deadline))
-			elif before_request and not before_request(len(outcomes)):
+				results = [Outcome(numbers[i], False, error=DEADLINE_PASSED.format(deadline)) for i in batch]
+			elif before_request and not before_request(batch[-1]):
 				stopped = True
-				outcome = Outcome(number, False, error=STOPPED)
+				results = [Outcome(numbers[i], False, error=STOPPED) for i in batch]
 			else:
-				outcome = send_one(session, config, number, message)
-				failures_in_a_row = failures_in_a_row + 1 if gateway_failed(outcome) else 0
-			outcomes.append(outcome)
+				retry_until = None if deadline is None else started + deadline
+				batch_numbers = [numbers[i] for i in batch]
+				results = send_batch(session, config, batch_numbers, message, retry_until=retry_until)
+				failures_in_a_row = failures_in_a_row + results[0].attempts if request_failed(results) else 0
+				account_refusal = next((o for o in results if refuses_account(o)), None)
+			for i, outcome in zip(batch, results, strict=True):
+				outcomes[i] = outcome
 	return outcomes
+
+
+def batches(outcomes: list[Outcome | None], size: int) -> list[list[int]]:
+	"""The indexes of the numbers still to send (no outcome yet), `size` a request, in order."""
+	left = [i for i, outcome in enumerate(outcomes) if outcome is None]
+	return [left[first : first + size] for first in range(0, len(left), max(size, 1))]
+
+
+def request_failed(outcomes: list[Outcome]) -> bool:
+	"""Whether the request itself failed for every number it carried (`gateway_failed`)."""
+	return all(gateway_failed(o) for o in outcomes)
 
 
 def gateway_failed(outcome: Outcome) -> bool:
@@ -96,10 +157,13 @@ def gateway_failed(outcome: Outcome) -> bool:
 
 
 class ParallelSender:
-	"""Sends one message to many numbers with up to `parallel` requests in flight, each thread on a
-	kept-alive connection of its own. `before_request()` runs in the sending thread before each
-	request (a rate limit). Once the gateway has failed for `max_consecutive_failures` requests in a
-	row, in the order their answers came, no further request goes out: those numbers get GATEWAY_DOWN.
+	"""Sends one message to many numbers, `config.numbers_per_request` a request, with up to `parallel`
+	requests in flight, each thread on a kept-alive connection of its own. `before_request(count)` runs
+	in the sending thread before each request of `count` numbers (a rate limit). Once the gateway has
+	failed for `max_consecutive_failures` requests in a row, in the order their answers came, no
+	further request goes out: those numbers get GATEWAY_DOWN. Nor once the provider refused the
+	account, here or where `refused_elsewhere()` says so (another process sending the same log): those
+	numbers are not sent, with that refusal. `throttled(seconds)` is told of each HTTP 429 (send_batch).
 	"""
 
 	def __init__(
@@ -107,12 +171,17 @@ class ParallelSender:
 		config: GatewayConfig,
 		message: str,
 		parallel: int,
-		before_request: Callable[[], None] | None = None,
+		before_request: Callable[[int], None] | None = None,
 		max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
+		refused_elsewhere: Callable[[], Outcome | None] | None = None,
+		throttled: Callable[[float], None] | None = None,
 	):
 		self.config, self.message, self.before_request = config, message, before_request
+		self.throttled = throttled
 		self.max_consecutive_failures = max_consecutive_failures
+		self.refused_elsewhere = refused_elsewhere
 		self.failures_in_a_row = 0
+		self.refusal: Outcome | None = None
 		self._pool = ThreadPoolExecutor(max_workers=max(parallel, 1), thread_name_prefix="sms-gateway")
 		self._local = threading.local()
 		self._sessions: list[requests.Session] = []
@@ -120,19 +189,27 @@ class ParallelSender:
 
 	def send(self, numbers: list[str]) -> list[Outcome]:
 		"""The outcome of each number, in the order of `numbers`."""
-		return list(self._pool.map(self._send, numbers))
+		outcomes = [None if is_dialable(n) else Outcome(n, False, error=NOT_DIALABLE) for n in numbers]
+		batched = batches(outcomes, self.config.numbers_per_request)
+		answers = self._pool.map(self._send, [[numbers[i] for i in batch] for batch in batched])
+		for batch, results in zip(batched, answers, strict=True):
+			for i, outcome in zip(batch, results, strict=True):
+				outcomes[i] = outcome
+		return outcomes
 
-	def _send(self, number: str) -> Outcome:
-		if not is_dialable(number):
-			return Outcome(number, False, error=NOT_DIALABLE)
+	def _send(self, numbers: list[str]) -> list[Outcome]:
 		if self.failures_in_a_row >= self.max_consecutive_failures:
-			return Outcome(number, False, error=GATEWAY_DOWN.format(self.failures_in_a_row))
+			return [Outcome(n, False, error=GATEWAY_DOWN.format(self.failures_in_a_row)) for n in numbers]
 		if self.before_request:
-			self.before_request()
-		outcome = send_one(self._session(), self.config, number, self.message)
+			self.before_request(len(numbers))
+		if account_refusal := self.refusal or (self.refused_elsewhere and self.refused_elsewhere()):
+			return [not_sent_after(n, account_refusal) for n in numbers]
+		outcomes = send_batch(self._session(), self.config, numbers, self.message, throttled=self.throttled)
 		with self._lock:
-			self.failures_in_a_row = self.failures_in_a_row + 1 if gateway_failed(outcome) else 0
-		return outcome
+			failed = request_failed(outcomes)
+			self.failures_in_a_row = self.failures_in_a_row + outcomes[0].attempts if failed else 0
+			self.refusal = self.refusal or next((o for o in outcomes if refuses_account(o)), None)
+		return outcomes
 
 	def _session(self) -> requests.Session:
 		if not hasattr(self._local, "session"):
@@ -153,33 +230,114 @@ class ParallelSender:
 		self.close()
 
 
-def send_one(session: requests.Session, config: GatewayConfig, number: str, message: str) -> Outcome:
-	params = {
-		config.message_parameter: message,
-		**config.static_parameters,
-		config.receiver_parameter: number,
-	}
-	kwargs = {"headers": config.headers, "timeout": config.timeout}
-	if config.use_json:
-		kwargs["json"] = params
-	elif config.use_post:
-		kwargs["data"] = params
-	else:
-		kwargs["params"] = params
+def send_batch(
+	session: requests.Session,
+	config: GatewayConfig,
+	numbers: list[str],
+	message: str,
+	*,
+	retry_until: float | None = None,
+	throttled: Callable[[float], None] | None = None,
+) -> list[Outcome]:
+	"""One request for `numbers`, and the outcome of each as the profile reads the answer.
 
+	What never reached the provider (a refused connection, a DNS failure, no connection in time), an
+	HTTP 429 and an HTTP 503 with Retry-After are tried again, MAX_ATTEMPTS in all, after Retry-After
+	or a backoff, while `retry_until` (a time.monotonic(); None: no limit) allows; `throttled(seconds)`
+	is told of each 429. An answer that may have been a send (a timeout after the request left) is
+	never tried again: it stays unconfirmed.
+	"""
+	earlier = []
+	for attempt in range(1, MAX_ATTEMPTS + 1):
+		outcomes, wait = _attempt(session, config, numbers, message)
+		if wait is None or attempt == MAX_ATTEMPTS:
+			break
+		if throttled and outcomes[0].http_status == 429:
+			throttled(wait)
+		wait = max(wait, BACKOFF * 2 ** (attempt - 1))
+		if retry_until is not None and time.monotonic() + wait > retry_until:
+			break
+		earlier.append(outcomes[0].error)
+		time.sleep(wait)
+	for outcome in outcomes:
+		outcome.attempts, outcome.earlier = len(earlier) + 1, tuple(earlier)
+	return outcomes
+
+
+def _attempt(session, config, numbers, message) -> tuple[list[Outcome], float | None]:
+	"""The outcomes of one request, and the seconds to wait before trying it again (None: not to)."""
+	request = config.profile.build_request(config, numbers, message)
 	try:
-		response = session.request("POST" if config.use_post else "GET", config.url, **kwargs)
-	except requests.RequestException as e:
-		return Outcome(
-			number, False, error=describe_failure(e, config.timeout), unconfirmed=may_have_arrived(e)
+		response = session.request(
+			request.method,
+			request.url,
+			params=request.params,
+			data=request.data,
+			json=request.json,
+			headers=request.headers,
+			timeout=config.timeout,
 		)
+	except requests.RequestException as e:
+		error, unconfirmed = describe_failure(e, config.timeout), may_have_arrived(e)
+		outcomes = [Outcome(number, False, error=error, unconfirmed=unconfirmed) for number in numbers]
+		return outcomes, 0.0 if never_reached(e) else None
 
-	excerpt = response.text[:RESPONSE_EXCERPT]
-	if 200 <= response.status_code < 300:
-		return Outcome(number, True, response.status_code, error=_odd_answer(excerpt), response=excerpt)
+	answer = Answer(response.status_code, response.reason or "", response.text)
+	excerpt = masked(response.text[:RESPONSE_EXCERPT], config.secrets)
+	verdicts = config.profile.read_answer(answer, numbers)
+	outcomes = [
+		Outcome(
+			number,
+			verdict.accepted,
+			response.status_code,
+			error=masked(
+				_odd_answer(excerpt) if verdict.accepted else refusal(verdict, config.profile.name),
+				config.secrets,
+			),
+			response=excerpt,
+			message_id=verdict.message_id,
+			code=verdict.code,
+			reason=verdict.reason,
+			said=masked(verdict.message, config.secrets),
+		)
+		for number, verdict in zip(numbers, verdicts, strict=True)
+	]
+	return outcomes, retry_after(response)
 
-	error = f"HTTP {response.status_code} {response.reason or ''}".strip()
-	return Outcome(number, False, response.status_code, error=error, response=excerpt)
+
+def retry_after(response: requests.Response) -> float | None:
+	"""Seconds to wait before trying again an answer that asks for it: HTTP 429 (Retry-After, else the
+	backoff) or HTTP 503 with Retry-After; None for any other answer, or a wait longer than
+	MAX_RETRY_WAIT."""
+	if response.status_code not in (429, 503):
+		return None
+	header = (response.headers.get("Retry-After") or "").strip()
+	if not header:
+		return 0.0 if response.status_code == 429 else None
+	if header.isdigit():
+		seconds = float(header)
+	else:
+		try:
+			seconds = (parsedate_to_datetime(header) - datetime.now(timezone.utc)).total_seconds()
+		except (TypeError, ValueError):
+			return 0.0 if response.status_code == 429 else None
+	return max(seconds, 0.0) if seconds <= MAX_RETRY_WAIT else None
+
+
+def never_reached(exc: requests.RequestException) -> bool:
+	"""Whether the request surely never reached the gateway: refused, DNS, or no connection in time."""
+	if isinstance(exc, requests.ConnectTimeout):
+		return True
+	return any(isinstance(c, socket.gaierror | ConnectionRefusedError) for c in _causes(exc))
+
+
+def masked(text: str | None, secrets: tuple[str, ...]) -> str | None:
+	"""`text` with every credential, as sent or URL-encoded, replaced by MASK."""
+	for secret in secrets:
+		if text and secret:
+			for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+				text = text.replace(form, MASK)
+	return text
 
 
 def _odd_answer(text: str) -> str | None:

@@ -9,7 +9,8 @@ waking late, a new connection) then never puts more than the rate into any secon
 A one-time code goes first: it never waits for the slots other sends hold (a bulk send's threads hold
 up to *Parallel Requests* of them), it takes the next free slot's place and moves every later send
 back by one. Slots handed out already keep their time, so the second an OTP goes out in may carry
-one request more than the rate.
+one request more than the rate. An HTTP 429 holds every request of the site back for its
+Retry-After (`hold`), with or without a rate.
 """
 
 import time
@@ -18,34 +19,49 @@ import frappe
 
 MARGIN = 1.1
 
-# KEYS: the next free slot; ARGV: seconds between slots, and 1 for a send that goes first. Returns
-# the seconds to wait, as text (Redis would cut a number to an integer).
+# KEYS: the next free slot; ARGV: seconds the request's slots take (0: hold only), and 1 for a send
+# that goes first. Returns the seconds to wait, as text (Redis would cut a number to an integer).
 TAKE_SLOT = """
 redis.replicate_commands()
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'EX', 60)
+if tonumber(ARGV[1]) > 0 or slot > now then
+	redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'EX', 60)
+end
 if ARGV[2] == '1' then
 	return '0'
 end
 return string.format('%.6f', slot - now)
 """
+# KEYS: the next free slot; ARGV: seconds from now before which no request may go.
+HOLD = """
+redis.replicate_commands()
+local clock = redis.call('TIME')
+local until_ = tonumber(clock[1]) + tonumber(clock[2]) / 1000000 + tonumber(ARGV[1])
+if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then
+	redis.call('SET', KEYS[1], string.format('%.6f', until_), 'EX', 60 + math.ceil(tonumber(ARGV[1])))
+end
+"""
 
 
 class SiteRate:
-	"""Waits, in any thread, until the site may send its next request (`per_second` 0: at once)."""
+	"""Waits, in any thread, until the site may send its next request (`per_second` 0: at once); a
+	request of many numbers takes a slot per number, as providers count messages."""
 
 	def __init__(self, per_second: float):
 		self.interval = MARGIN / per_second if per_second else 0
-		if self.interval:
-			self.key = frappe.cache.make_key("sms_log_app:gateway_slot")
-			self.take_slot = frappe.cache.register_script(TAKE_SLOT)
+		self.key = frappe.cache.make_key("sms_log_app:gateway_slot")
+		self.take_slot = frappe.cache.register_script(TAKE_SLOT)
+		self.hold_slots = frappe.cache.register_script(HOLD)
 
-	def wait(self, first: bool = False):
-		"""Wait for the next free slot; `first` (a one-time code): take it at once (see above)."""
-		if not self.interval:
-			return
-		delay = float(self.take_slot(keys=[self.key], args=[self.interval, int(first)]))
+	def wait(self, messages: int = 1, first: bool = False):
+		"""Wait for the slots of a request of `messages` numbers; `first` (a one-time code): take them at
+		once (see above)."""
+		delay = float(self.take_slot(keys=[self.key], args=[self.interval * messages, int(first)]))
 		if delay > 0:
 			time.sleep(delay)
+
+	def hold(self, seconds: float):
+		"""No request of the site before `seconds` from now (the gateway answered HTTP 429)."""
+		self.hold_slots(keys=[self.key], args=[max(seconds, 0.1)])

@@ -66,7 +66,8 @@ permission_query_conditions = {"SMS Log Recipient": "sms_log_app.record_access.r
 # ERPNext's (or Frappe v16's) where they own it: the app's scripts live in public/js and come through
 # these hooks only, so that every site runs them, and runs them once. verbatim_fields.js shows what a
 # caller sent as text; Desk runs list scripts whenever it loads a DocType (form, list or report).
-doctype_js = {"SMS Log": "public/js/sms_log.js"}
+# sms_settings.js fills SMS Settings with the provider chosen there (sms_log_app/providers/).
+doctype_js = {"SMS Log": "public/js/sms_log.js", "SMS Settings": "public/js/sms_settings.js"}
 doctype_list_js = {
 	"SMS Log": ["public/js/verbatim_fields.js", "public/js/sms_log_list.js"],
 	"SMS Log Daily Total": "public/js/verbatim_fields.js",

@@ -1,16 +1,18 @@
 import frappe
 
-from sms_log_app import adoption, daily_totals
+from sms_log_app import account_refusals, adoption, daily_totals, provider_settings
 
 DEFAULT_SENDER_NAME_ROLES = ("System Manager",)
 
 
 def before_install_or_migrate():
 	adoption.skip_own_definition_where_adopted()
+	account_refusals.add_workspace_block()  # the SMS Logs workspace shows it
 
 
 def after_install_or_migrate():
 	adoption.adopt()
+	provider_settings.add_provider_field()
 	daily_totals.rebuild()  # adopt completes logs written without the app
 
 
@@ -31,6 +33,8 @@ def before_uninstall():
 	"""Keep every log: give the owner's SMS Log back, or keep the app's own as custom DocTypes."""
 	adoption.remove_links()
 	adoption.keep_as_custom_doctypes()
+	provider_settings.remove_provider_field()
+	account_refusals.remove_workspace_block()
 
 
 def set_default_sender_name_roles():

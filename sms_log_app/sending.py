@@ -10,10 +10,10 @@ import dataclasses
 
 import frappe
 
-from sms_log_app import bulk_send, log_writer, references, send_notices, send_permission
+from sms_log_app import account_refusals, bulk_send, log_writer, references, send_notices, send_permission
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
 from sms_log_app.gateway_rate import SiteRate
-from sms_log_app.gateway_settings import gateway_config, with_message_ids
+from sms_log_app.gateway_settings import gateway_config, read_outcomes
 from sms_log_app.masking import mask_codes
 from sms_log_app.recovery import Attempts
 from sms_log_app.send_input import Send, check_recipient_count, check_send
@@ -90,17 +90,23 @@ def send_logged(
 	# with one number, a dead send's row is unconfirmed anyway: no need to note how far it got
 	attempts = Attempts(log.name) if len(send.numbers) > 1 else None
 	rate = SiteRate(get_settings().messages_per_second)
+	noted = -1
 
-	def before_request(index: int) -> bool:
-		rate.wait(first=first)
-		return attempts.note(index) if attempts else True
+	def before_request(last: int) -> bool:
+		# a request carries the numbers after the last one noted, up to `last`
+		nonlocal noted
+		rate.wait(last - noted, first=first)
+		noted = last
+		return attempts.note(last) if attempts else True
 
-	outcomes = with_message_ids(
-		deliver(config, send.numbers, send.message, deadline=deadline, before_request=before_request)
+	outcomes = read_outcomes(
+		deliver(config, send.numbers, send.message, deadline=deadline, before_request=before_request),
+		config,
 	)
 	log_writer.finish_log(log, [_masked(o) for o in outcomes] if mask else outcomes)
 	if attempts:
 		attempts.clear()
+	account_refusals.after_send(log.name, outcomes)
 	return log.name, outcomes
 
 

@@ -30,6 +30,8 @@ from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary im
 	execute as delivery_summary_report,
 )
 from sms_log_app.tests.gateway_stub import GatewayStub
+from sms_log_app.tests.provider_stubs import ProviderStub
+from sms_log_app.tests.test_account_refusals import committed_provider
 from sms_log_app.tests.utils import committed_sms_settings, free_port, start_worker
 
 CAPTURE_SENDER = SENDER_PREFIX + "Capture"
@@ -491,4 +493,46 @@ def timeline_on_form(number: str, runs: int) -> list:
 		),
 		Figure("SMS timeline alone (timeline_entries), that Contact", rows, alone),
 		Figure("SMS timeline alone, a ToDo no SMS was sent for", "-", elsewhere),
+	]
+
+
+def provider_batches(recipients: int, sizes=(1, 10, 100), delay: float = 0.1, parallel: int = 20) -> list:
+	"""Queued sends of `recipients` numbers to the Msegat profile's stub answering in `delay` s, on one
+	worker process with `parallel` requests in flight and all of them in one job (a job of the default
+	1,000 holds only 10 requests of 100), at each of `sizes` numbers per request; the target for 100 a
+	request is 2,000 recipients a second. Then an empty balance: how many requests reach the stub after
+	its first refusal (at most those in flight), and no row Sent."""
+	figures = []
+	with ProviderStub("Msegat") as stub, committed_provider(stub):
+		stub.delay = delay
+		limits = {"parallel_requests": parallel, "recipients_per_job": recipients}
+		for size in sizes:
+			with committed_limits(numbers_per_request=size, **limits):
+				took = _queued_on_workers(numbers(recipients), f"Benchmark: {size} a request", workers=1)
+			figures.append(
+				Figure(
+					f"queued send, Msegat stub answering in {delay * 1000:g} ms, {size} numbers a request,"
+					f" {parallel} in flight, one job, 1 worker ({recipients / took:,.0f} recipients/s)",
+					f"{recipients:,} recipients",
+					[took],
+					target=recipients / 2000 if size == 100 else None,
+				)
+			)
+		stub.reset()
+		stub.failure = "balance"
+		with committed_limits(numbers_per_request=100, **limits):
+			_queued_on_workers(numbers(recipients), "Benchmark: empty balance", workers=1)
+		(log,) = frappe.get_all(
+			"SMS Log", filters={"message": "Benchmark: empty balance"}, fields=["name", "noofsent_sms"]
+		)
+		sent = frappe.db.count("SMS Log Recipient", {"parent": log.name, "status": "Sent"})
+	after_refusal = len(stub.requests) - 1
+	return [
+		*figures,
+		Ratio(
+			f"empty balance, {recipients:,} recipients: requests after the first refusal ({after_refusal})"
+			f" / requests in flight ({parallel}); rows Sent: {sent}",
+			after_refusal / parallel,
+			1,
+		),
 	]

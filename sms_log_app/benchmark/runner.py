@@ -54,6 +54,24 @@ def run(logs: int = 200_000, runs: int = 20, keep: bool = False):
 	print(machine())
 
 
+def run_providers(recipients: int = 10_000, runs: int = 20):
+	"""The provider rows alone: many numbers per request, an empty balance, and a Custom gateway's
+	capture overhead against a 50 ms stub.
+
+	bench --site <site> execute sms_log_app.benchmark.runner.run_providers
+	"""
+	figures = []
+	with measure.local_gateway() as gateway:
+		figures += measure.capture_overhead(1, runs=runs * 2, gateway=gateway, delay=0.05)
+	try:
+		figures += measure.provider_batches(recipients)
+	finally:
+		seed.clear()  # the benchmark's logs (their sender starts with "Benchmark - ")
+	print(table(figures))
+	print()
+	print(machine())
+
+
 def table(figures: list) -> str:
 	lines = [
 		"| Measurement | Rows | Runs | Median | p95 | Target | Met |",

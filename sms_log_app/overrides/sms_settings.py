@@ -16,11 +16,15 @@ from frappe import twofactor
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.core.doctype.sms_settings.sms_settings import SMSSettings
 
-from sms_log_app import capture
+from sms_log_app import capture, provider_settings
 
 
 class LoggedSMSSettings(SMSSettings):
-	"""SMS Settings as Frappe has them: the class is here so that loading them imports this module."""
+	"""SMS Settings as Frappe has them, and the provider's own fields filled when one is chosen. The
+	class is here also so that loading them imports this module."""
+
+	def validate(self):
+		provider_settings.fill_from_provider(self)
 
 
 def _send_otp_jobs_at_once(enqueue):

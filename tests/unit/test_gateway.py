@@ -4,6 +4,7 @@ import unittest
 
 from sms_log_app.delivery import pattern_problem
 from sms_log_app.gateway import GATEWAY_DOWN, STOPPED, GatewayConfig, deliver
+from sms_log_app.providers import Custom
 from sms_log_app.tests.gateway_stub import GatewayStub
 
 N1, N2, N3, N4 = "+966500000001", "+966500000002", "+966500000003", "+966500000004"
@@ -13,7 +14,7 @@ class TestDeliver(unittest.TestCase):
 	def setUp(self):
 		self.gateway = GatewayStub(hang_seconds=1).start()
 		self.addCleanup(self.gateway.stop)
-		self.config = GatewayConfig(self.gateway.url, "text", "to", timeout=0.3)
+		self.config = GatewayConfig(self.gateway.url, "text", "to", timeout=0.3, profile=Custom())
 
 	def test_each_number_gets_its_own_outcome(self):
 		self.gateway.behaviours.update({N2: "reject"})
@@ -26,7 +27,7 @@ class TestDeliver(unittest.TestCase):
 		self.gateway.behaviours.update({N1: "hang", N2: "drop"})
 		hung, dropped = deliver(self.config, [N1, N2], "Hello")
 		self.assertTrue(hung.unconfirmed and dropped.unconfirmed)
-		refused = GatewayConfig("http://127.0.0.1:9/send", "text", "to", timeout=0.3)
+		refused = GatewayConfig("http://127.0.0.1:9/send", "text", "to", timeout=0.3, profile=Custom())
 		(outcome,) = deliver(refused, [N3], "Hello")
 		self.assertEqual((outcome.unconfirmed, outcome.error), (False, "The gateway refused the connection"))
 

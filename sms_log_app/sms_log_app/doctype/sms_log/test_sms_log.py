@@ -16,6 +16,7 @@ from frappe.model import sync
 from frappe.utils import getdate, now_datetime
 
 from sms_log_app import adoption, capture, send_input
+from sms_log_app.gateway import GATEWAY_DOWN
 from sms_log_app.install import before_install_or_migrate
 from sms_log_app.tests.utils import (
 	N1,
@@ -88,7 +89,9 @@ class TestCapture(SMSLogTestCase):
 
 		log = self.the_log()
 		self.assertEqual(log.status, "Failed")
-		self.assertEqual([r.error for r in log.recipients], ["The gateway refused the connection"] * 2)
+		refused, not_tried = log.recipients
+		self.assertEqual(refused.error, "The gateway refused the connection (3 attempts)")
+		self.assertEqual(not_tried.error, GATEWAY_DOWN.format(3), "each attempt counts toward the breaker")
 
 	def test_gateway_hanging_past_the_timeout(self):
 		set_limits(gateway_timeout=0.5)

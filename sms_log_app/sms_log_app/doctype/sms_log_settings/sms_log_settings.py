@@ -7,7 +7,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from sms_log_app.delivery import PRESETS, pattern_problem
+from sms_log_app.delivery import JSON_PATH, PRESETS, REGULAR_EXPRESSION, pattern_problem
+from sms_log_app.providers.custom import ANY_2XX, AcceptanceRule
 
 
 class InvalidMessageIdPattern(frappe.ValidationError):
@@ -43,8 +44,12 @@ class SMSLogSettings(Document):
 		from frappe.core.doctype.has_role.has_role import HasRole
 		from frappe.types import DF
 
+		acceptance_path: DF.Data | None
+		acceptance_pattern: DF.Data | None
+		acceptance_rule: DF.Literal["Any 2xx", "JSON Path", "Regular Expression"]
+		accepted_values: DF.SmallText | None
 		daily_recipients_for_site: DF.Int
-		delivery_report_preset: DF.Literal["Generic", "Twilio", "Custom"]
+		delivery_report_preset: DF.Literal["Generic", "Twilio", "Custom", "Provider"]
 		delivery_report_secret: DF.Password | None
 		delivery_reports_per_minute: DF.Int
 		gateway_timeout: DF.Float
@@ -59,6 +64,7 @@ class SMSLogSettings(Document):
 		messages_per_second: DF.Float
 		message_id_pattern: DF.Data | None
 		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
+		numbers_per_request: DF.Int
 		parallel_requests: DF.Int
 		queue_threshold: DF.Int
 		recipients_per_job: DF.Int
@@ -78,6 +84,7 @@ class SMSLogSettings(Document):
 			if not self.get(fieldname) or self.get(fieldname) <= 0:
 				frappe.throw(_("{0} must be greater than zero.").format(_(self.meta.get_label(fieldname))))
 		self.validate_message_id_pattern()
+		self.validate_acceptance_rule()
 		self.validate_trusted_proxies()
 
 	def validate_message_id_pattern(self):
@@ -88,6 +95,24 @@ class SMSLogSettings(Document):
 				InvalidMessageIdPattern,
 				title=_("Invalid pattern"),
 			)
+
+	def validate_acceptance_rule(self):
+		pattern = self.acceptance_path if self.acceptance_rule == JSON_PATH else self.acceptance_pattern
+		if self.acceptance_rule in (JSON_PATH, REGULAR_EXPRESSION) and not pattern:
+			frappe.throw(_("Accepted When: {0} needs its pattern.").format(_(self.acceptance_rule)))
+		if problem := pattern_problem(self.acceptance_rule, pattern):
+			frappe.throw(
+				_("Accepted When: {0}").format(problem), InvalidMessageIdPattern, title=_("Invalid pattern")
+			)
+
+	def acceptance_rule_of_answers(self) -> AcceptanceRule:
+		"""The rule by which the Custom provider's answers say accepted."""
+		return AcceptanceRule(
+			kind=self.acceptance_rule or ANY_2XX,
+			path=self.acceptance_path,
+			accepted_values=tuple(v.strip() for v in (self.accepted_values or "").splitlines() if v.strip()),
+			pattern=self.acceptance_pattern,
+		)
 
 	def validate_trusted_proxies(self):
 		for line in (self.trusted_proxies or "").splitlines():

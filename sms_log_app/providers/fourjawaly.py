@@ -1,0 +1,56 @@
+"""4jawaly: JSON POST with basic auth of the app key and secret, `messages[]` each with `text`,
+`numbers[]` and `sender`; `code` 200 takes the request, anything else refuses it with `message` and
+`messages[].err_text`.
+
+From ../shared/GATEWAYS.md (not confirmed in 4jawaly's own document): the endpoint, the fields, HTTP
+400/422 for refusals. 4jawaly's codes are kept on the row as they come; only HTTP 401 (credentials)
+is named.
+"""
+
+from sms_log_app.providers.base import (
+	Answer,
+	Defaults,
+	Parameter,
+	Provider,
+	Request,
+	Verdict,
+	every,
+	http_refusal,
+	international_digits,
+)
+
+
+class FourJawaly(Provider):
+	name = "4jawaly"
+	defaults = Defaults(
+		url="https://api-sms.4jawaly.com/api/v1/account/area/sms/send",
+		message_parameter="text",
+		receiver_parameter="numbers",
+		parameters=(
+			Parameter("sender"),
+			Parameter("Authorization", "Basic ", header=True),
+			Parameter("Content-Type", "application/json", header=True),
+		),
+	)
+	secret_parameters = ("Authorization",)
+	numbers_per_request = 100
+	max_numbers_per_request = 500  # none published: GATEWAYS.md
+
+	def build_request(self, config, numbers, message):
+		body = {
+			**config.static_parameters,
+			config.message_parameter: message,
+			config.receiver_parameter: [international_digits(n) for n in numbers],
+		}
+		return Request("POST", config.url, json={"messages": [body]}, headers=config.headers)
+
+	def read_answer(self, answer: Answer, numbers):
+		body = answer.json()
+		if not isinstance(body, dict) or "code" not in body:
+			return every(numbers, http_refusal(answer))
+		code = str(body["code"])
+		if code == "200" and 200 <= answer.status < 300:
+			return every(numbers, Verdict(True, code, message_id=str(body.get("job_id") or "") or None))
+		details = [m.get("err_text") for m in body.get("messages") or [] if isinstance(m, dict)]
+		message = "; ".join(str(d) for d in [body.get("message"), *details] if d)
+		return every(numbers, Verdict(False, code, message, http_refusal(answer).reason))

@@ -1,0 +1,102 @@
+"""Infobip: JSON POST to /sms/2/text/advanced with `Authorization: App <key>`, one message with every
+number in `destinations`; the answer has a `status` per number, whose `groupName` PENDING (or
+DELIVERED) is a taken SMS and REJECTED a refusal named by `status.name`.
+
+From ../shared/GATEWAYS.md and Infobip's published status codes (not confirmed here in Infobip's own
+document): `REJECTED_NOT_ENOUGH_CREDITS`, `REJECTED_SOURCE`, `REJECTED_DESTINATION`,
+`REJECTED_PREFIX_MISSING`, `REJECTED_DND`; HTTP 401 for credentials. Delivery reports: `results[]`
+with the same status object (confirmed), `messageId`, `to`, `doneAt` and `error` (from Infobip's
+report examples as GATEWAYS.md sums them up, not confirmed here).
+"""
+
+from sms_log_app.delivery import Report, app_status
+from sms_log_app.providers import reasons
+from sms_log_app.providers.base import (
+	Answer,
+	Defaults,
+	Parameter,
+	Provider,
+	Request,
+	Verdict,
+	every,
+	http_refusal,
+	international_digits,
+	refused,
+)
+
+ACCEPTED_GROUPS = ("PENDING", "DELIVERED")
+# a report's status group, as the app's status words read it
+REPORT_GROUPS = {
+	"DELIVERED": "delivered",
+	"UNDELIVERABLE": "undelivered",
+	"EXPIRED": "expired",
+	"REJECTED": "rejected",
+	"PENDING": "sent",
+}
+REASONS = {
+	"REJECTED_NOT_ENOUGH_CREDITS": reasons.BALANCE,
+	"REJECTED_SOURCE": reasons.SENDER,
+	"REJECTED_DESTINATION": reasons.NUMBER,
+	"REJECTED_PREFIX_MISSING": reasons.NUMBER,
+	"REJECTED_DND": reasons.NUMBER,
+}
+
+
+class Infobip(Provider):
+	name = "Infobip"
+	defaults = Defaults(
+		url="https://<base-url>.api.infobip.com/sms/2/text/advanced",
+		message_parameter="text",
+		receiver_parameter="to",
+		parameters=(
+			Parameter("from"),
+			Parameter("Authorization", "App ", header=True),
+			Parameter("Content-Type", "application/json", header=True),
+		),
+	)
+	secret_parameters = ("Authorization",)
+	numbers_per_request = 100
+	max_numbers_per_request = 1000  # none published: a conservative cap
+
+	def build_request(self, config, numbers, message):
+		destinations = [{config.receiver_parameter: international_digits(n)} for n in numbers]
+		body = {**config.static_parameters, config.message_parameter: message, "destinations": destinations}
+		return Request("POST", config.url, json={"messages": [body]}, headers=config.headers)
+
+	def read_answer(self, answer: Answer, numbers):
+		body = answer.json()
+		if not 200 <= answer.status < 300 or not isinstance(body, dict):
+			return every(numbers, http_refusal(answer))
+		by_number = {
+			str(m.get("to")): m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("to")
+		}
+		return [_verdict(by_number.get(international_digits(n))) for n in numbers]
+
+	def read_reports(self, payload):
+		"""Infobip's delivery reports: `results[]`, each with `messageId`, `to`, a `status` object whose
+		`groupName` is DELIVERED, UNDELIVERABLE, EXPIRED, REJECTED or PENDING, `doneAt` and `error`."""
+		reports = []
+		for result in payload.get("results") or []:
+			status = result.get("status") or {}
+			group = str(status.get("groupName") or "")
+			error = (result.get("error") or {}).get("name")
+			reports.append(
+				Report(
+					message_id=str(result.get("messageId") or "") or None,
+					number=f"+{result['to']}" if result.get("to") else None,
+					status=app_status(REPORT_GROUPS.get(group, group)),
+					provider_status=str(status.get("name") or group),
+					time=result.get("doneAt"),
+					error=None if error in (None, "NO_ERROR") else str(error),
+				)
+			)
+		return reports
+
+
+def _verdict(message: dict | None) -> Verdict:
+	if message is None:
+		return Verdict(False, None, "The answer does not name this number")
+	status = message.get("status") or {}
+	if status.get("groupName") in ACCEPTED_GROUPS:
+		return Verdict(True, status.get("name"), message_id=str(message.get("messageId") or "") or None)
+	return refused(status.get("name"), status.get("description"), REASONS)

@@ -1,0 +1,53 @@
+"""OurSMS: JSON POST to /msgs/sms with a bearer token, `dests` a list, `src` the sender, `body`; a
+refusal carries `errorCode` and `message`, a taken request its `jobId` and the `messages` sent.
+
+From ../shared/GATEWAYS.md (not confirmed in OurSMS's own document): the fields, `errorCode` and
+`message`, 500 numbers a request in third-party clients. OurSMS's codes are kept on the row as they
+come; only HTTP 401 (credentials) and 402 (balance) are named.
+"""
+
+from sms_log_app.providers.base import (
+	Answer,
+	Defaults,
+	Parameter,
+	Provider,
+	Verdict,
+	every,
+	http_refusal,
+	international_digits,
+)
+
+
+class OurSMS(Provider):
+	name = "OurSMS"
+	defaults = Defaults(
+		url="https://api.oursms.com/msgs/sms",
+		message_parameter="body",
+		receiver_parameter="dests",
+		parameters=(
+			Parameter("src"),
+			Parameter("Authorization", "Bearer ", header=True),
+			Parameter("Content-Type", "application/json", header=True),
+		),
+	)
+	secret_parameters = ("Authorization",)
+	numbers_per_request = 100
+	max_numbers_per_request = 500
+
+	def recipients(self, numbers):
+		return [international_digits(n) for n in numbers]
+
+	def read_answer(self, answer: Answer, numbers):
+		body = answer.json()
+		if not isinstance(body, dict):
+			return every(numbers, http_refusal(answer))
+		if body.get("errorCode") or not 200 <= answer.status < 300:
+			code = body.get("errorCode")
+			said = http_refusal(answer)
+			return every(
+				numbers,
+				Verdict(False, str(code) if code else None, body.get("message") or said.message, said.reason),
+			)
+		if not body.get("jobId"):
+			return every(numbers, Verdict(False, None, "The answer has no job id"))
+		return every(numbers, Verdict(True, message_id=str(body["jobId"])))
