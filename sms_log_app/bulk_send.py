@@ -129,7 +129,7 @@ def retried(write, *args, attempts: int = 5):
 			return write(*args)
 		except Exception as e:
 			frappe.db.rollback()
-			if attempt == attempts or not (frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e)):
+			if attempt == attempts or not log_writer.lost_to_a_lock(e):
 				raise
 			time.sleep(0.05 * attempt)
 

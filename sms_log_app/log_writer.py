@@ -164,13 +164,20 @@ def finish_log(log: StartedLog, outcomes: list[Outcome]):
 			return
 
 
+def lost_to_a_lock(e: Exception) -> bool:
+	"""MariaDB rolled the transaction back as a deadlock's victim, or its lock wait timed out.
+
+	`frappe.db.sql` raises these as QueryDeadlockError and QueryTimeoutError, which hold the driver's
+	error in their args, so `frappe.db.is_deadlocked` and `is_timedout` cannot tell them."""
+	return isinstance(e, frappe.QueryDeadlockError | frappe.QueryTimeoutError)
+
+
 def _is_transient(e: Exception) -> bool:
 	"""Errors a second attempt can get past: lock waits, a new day's naming series row created by two
 	sends at once, and a kept connection the server has closed."""
 	db = frappe.db
 	return (
-		db.is_deadlocked(e)
-		or db.is_timedout(e)
+		lost_to_a_lock(e)
 		or db.is_duplicate_entry(e)
 		or db.is_interface_error(e)
 		or isinstance(e, db.OperationalError)

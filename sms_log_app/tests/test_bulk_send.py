@@ -14,9 +14,11 @@ from itertools import pairwise
 
 import frappe
 import psutil
+import pymysql
 import pyotp
 from frappe import twofactor
 from frappe.core.doctype.sms_settings import sms_settings
+from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 from frappe.utils.background_jobs import get_job
 from rq.utils import utcnow
@@ -294,3 +296,40 @@ def capture_send(targets: list[str]) -> str:
 			"SMS Log", filters={"message": MESSAGE, "requested_numbers": "\n".join(targets)}, pluck="name"
 		)
 	return log_name
+
+
+class TestRetriedWrites(FrappeTestCase):
+	"""A claim or a record that MariaDB rolls back as a deadlock's victim, or whose lock wait times out,
+	is run again; frappe.db.sql raises those around the driver's error."""
+
+	def failing(self, error, times):
+		calls = []
+
+		def write():
+			calls.append(error)
+			if len(calls) <= times:
+				raise error
+			return "claimed"
+
+		return write, calls
+
+	def test_a_deadlock_victim_is_run_again(self):
+		deadlock = frappe.QueryDeadlockError(pymysql.err.OperationalError(1213, "Deadlock found"))
+		write, calls = self.failing(deadlock, times=2)
+		self.assertEqual(bulk_send.retried(write), "claimed")
+		self.assertEqual(len(calls), 3)
+
+	def test_a_lock_wait_timeout_is_run_again(self):
+		timeout = frappe.QueryTimeoutError(pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"))
+		write, calls = self.failing(timeout, times=1)
+		self.assertEqual(bulk_send.retried(write), "claimed")
+		self.assertEqual(len(calls), 2)
+
+	def test_other_errors_and_the_last_attempt_are_raised(self):
+		write, calls = self.failing(frappe.ValidationError("not a lock"), times=1)
+		self.assertRaises(frappe.ValidationError, bulk_send.retried, write)
+		self.assertEqual(len(calls), 1)
+		deadlock = frappe.QueryDeadlockError(pymysql.err.OperationalError(1213, "Deadlock found"))
+		write, calls = self.failing(deadlock, times=9)
+		self.assertRaises(frappe.QueryDeadlockError, bulk_send.retried, write, attempts=3)
+		self.assertEqual(len(calls), 3)
