@@ -110,7 +110,8 @@ def send_token_via_sms(otpsecret, token=None, phone_no=None):
 	if not phone_no or not config.url or not send_permission.take_otp(otp_user(), phone_no):
 		return False
 	send = sending.checked([phone_no], otp_message(pyotp.HOTP(otpsecret).at(int(token))), OTP_SENDER)
-	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True, first=True)
+	log_fields = {**references.current(), "message_class": references.OTP}
+	_, (outcome,) = sending.send_logged(config, send, log_fields=log_fields, mask=True, first=True)
 	return outcome.accepted
 
 
@@ -167,5 +168,6 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 	)
 	otp = otp or message.startswith(OTP_MESSAGE)
 	send = sending.checked([number], message, OTP_SENDER if otp else None)
-	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True, first=otp)
+	log_fields = references.current() | ({"message_class": references.OTP} if otp else {})
+	_, (outcome,) = sending.send_logged(config, send, log_fields=log_fields, mask=True, first=otp)
 	return outcome.http_status or 0

@@ -1,6 +1,6 @@
 import frappe
 
-from sms_log_app import account_refusals, adoption, daily_totals, provider_settings
+from sms_log_app import account_refusals, adoption, daily_totals, provider_settings, references
 
 DEFAULT_SENDER_NAME_ROLES = ("System Manager",)
 
@@ -13,6 +13,7 @@ def before_install_or_migrate():
 def after_install_or_migrate():
 	adoption.adopt()
 	provider_settings.add_provider_field()
+	references.add_notification_class_field()
 	daily_totals.rebuild()  # adopt completes logs written without the app
 
 
@@ -34,6 +35,7 @@ def before_uninstall():
 	adoption.remove_links()
 	adoption.keep_as_custom_doctypes()
 	provider_settings.remove_provider_field()
+	references.remove_notification_class_field()
 	account_refusals.remove_workspace_block()
 
 
