@@ -11,7 +11,7 @@ from frappe.query_builder.functions import Lower, Replace
 
 OTP, TRANSACTIONAL, PROMOTIONAL = "OTP", "Transactional", "Promotional"
 MESSAGE_CLASSES = (OTP, TRANSACTIONAL, PROMOTIONAL)
-NOTIFICATION_CLASS_FIELD = "sms_message_class"  # a Custom Field of Notification: the class of its SMS
+CLASS_FIELD = "sms_message_class"  # a Custom Field of Notification and SMS Center: the class of their SMS
 
 _reference: ContextVar[dict | None] = ContextVar("sms_log_reference", default=None)
 _message_class: ContextVar[str] = ContextVar("sms_log_message_class", default=TRANSACTIONAL)
@@ -56,6 +56,24 @@ def message_class(name: str):
 		_message_class.reset(token)
 
 
+@contextmanager
+def chosen_class(name: str | None):
+	"""The class a sender chose for a send (Transactional or Promotional; OTPs are the capture's to
+	class), or, without one, whatever class is current."""
+	if not name:
+		yield
+		return
+	if name not in (TRANSACTIONAL, PROMOTIONAL):
+		frappe.throw(
+			_("Unknown message class {0}: use one of {1}").format(
+				repr(name), ", ".join((TRANSACTIONAL, PROMOTIONAL))
+			),
+			InvalidMessageClass,
+		)
+	with message_class(name):
+		yield
+
+
 def notification() -> str | None:
 	"""The Notification sending inside the current `reference` block, if any."""
 	return (_reference.get() or {}).get("notification")
@@ -67,32 +85,33 @@ def current() -> dict:
 	return {**(_reference.get() or form_reference() or {}), "message_class": _message_class.get()}
 
 
-def add_notification_class_field():
-	"""A Notification's SMS are Transactional unless it says Promotional (on install and migrate)."""
-	create_custom_fields(
-		{
-			"Notification": [
-				{
-					"fieldname": NOTIFICATION_CLASS_FIELD,
-					"label": "SMS Message Class",
-					"fieldtype": "Select",
-					"options": f"{TRANSACTIONAL}\n{PROMOTIONAL}",
-					"default": TRANSACTIONAL,
-					"insert_after": "channel",
-					"depends_on": "eval:doc.channel=='SMS'",
-					"module": "SMS Log App",
-					"description": "Promotional for marketing; the class is recorded on each SMS Log",
-				}
-			]
-		},
-		update=True,
-	)
+def add_class_fields():
+	"""The class a Notification's SMS have (Transactional unless it says Promotional) and, where
+	ERPNext's SMS Center exists, the class of its sends (Promotional unless it says Transactional).
+	On install, migrate and when ERPNext comes."""
+	fields = {"Notification": [class_field(TRANSACTIONAL, "channel", "eval:doc.channel=='SMS'")]}
+	if frappe.db.exists("DocType", "SMS Center"):
+		fields["SMS Center"] = [class_field(PROMOTIONAL, "message")]
+	create_custom_fields(fields, update=True)
 
 
-def remove_notification_class_field():
-	frappe.delete_doc(
-		"Custom Field", f"Notification-{NOTIFICATION_CLASS_FIELD}", ignore_missing=True, force=True
-	)
+def class_field(default: str, insert_after: str, depends_on: str | None = None) -> dict:
+	return {
+		"fieldname": CLASS_FIELD,
+		"label": "SMS Message Class",
+		"fieldtype": "Select",
+		"options": f"{TRANSACTIONAL}\n{PROMOTIONAL}",
+		"default": default,
+		"insert_after": insert_after,
+		"depends_on": depends_on,
+		"module": "SMS Log App",
+		"description": "Promotional for marketing; the class is recorded on each SMS Log",
+	}
+
+
+def remove_class_fields():
+	for doctype in ("Notification", "SMS Center"):
+		frappe.delete_doc("Custom Field", f"{doctype}-{CLASS_FIELD}", ignore_missing=True, force=True)
 
 
 def form_reference() -> dict | None:

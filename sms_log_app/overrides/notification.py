@@ -1,6 +1,6 @@
 from frappe.email.doctype.notification.notification import Notification
 
-from sms_log_app.references import NOTIFICATION_CLASS_FIELD, TRANSACTIONAL, message_class, reference
+from sms_log_app.references import CLASS_FIELD, TRANSACTIONAL, message_class, reference
 
 
 class SMSLoggedNotification(Notification):
@@ -9,6 +9,6 @@ class SMSLoggedNotification(Notification):
 	def send_sms(self, doc, context):
 		with (
 			reference(doc.doctype, doc.name, notification=self.name),
-			message_class(self.get(NOTIFICATION_CLASS_FIELD) or TRANSACTIONAL),
+			message_class(self.get(CLASS_FIELD) or TRANSACTIONAL),
 		):
 			super().send_sms(doc, context)

@@ -1,6 +1,8 @@
 """Every SMS Log has a class: OTP from the capture, Transactional by default, Promotional where a
 Notification or server code says so."""
 
+import json
+
 import frappe
 import pyotp
 from frappe import twofactor
@@ -8,7 +10,14 @@ from frappe import twofactor
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.references import InvalidMessageClass, message_class
 from sms_log_app.resend import resend
-from sms_log_app.tests.utils import SMSLogTestCase, committed_logs
+from sms_log_app.tests.utils import (
+	SEND_SMS,
+	SMSLogTestCase,
+	api_token,
+	committed_logs,
+	committed_sms_settings,
+	served_site,
+)
 
 N1, N2 = "+966500000021", "+966500000022"
 
@@ -66,3 +75,31 @@ class TestMessageClasses(SMSLogTestCase):
 		frappe.db.rollback()  # a fresh snapshot, which has the log
 		(resent,) = committed_logs(name=resend(original.name))
 		self.assertEqual(resent.message_class, "Promotional")
+
+	def test_a_desk_dialog_passes_the_class(self):
+		"""As the Send SMS dialog does (send_sms_dialog.js); the OTP class is not the sender's to claim."""
+		headers = api_token("Administrator")
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.set_value, "User", "Administrator", "api_key", None)
+		with committed_sms_settings(self.gateway), served_site(workers=1) as site:
+			sent = site.request(
+				"POST",
+				SEND_SMS,
+				json={"receiver_list": json.dumps([N1]), "msg": self.message, "message_class": "Promotional"},
+				headers=headers,
+			)
+			claimed = site.request(
+				"POST",
+				SEND_SMS,
+				json={
+					"receiver_list": json.dumps([N2]),
+					"msg": f"{self.message} OTP",
+					"message_class": "OTP",
+				},
+				headers=headers,
+			)
+		self.assertEqual(sent.status_code, 200, sent.text[:300])
+		self.assertEqual(self.the_log().message_class, "Promotional")
+		self.assertEqual(claimed.status_code, 417, claimed.text[:300])
+		self.assertEqual(committed_logs(message=f"{self.message} OTP"), [])
