@@ -14,6 +14,7 @@ current site has this app installed, and calls the original function everywhere 
 """
 
 import functools
+import inspect
 
 import frappe
 import pyotp
@@ -64,9 +65,11 @@ def _wrap(original, replacement):
 	def wrapper(*args, **kwargs):
 		if is_active():
 			return replacement(*args, **kwargs)
-		return original(*args, **kwargs)
+		return original(*args, **frappe.get_newargs(original, kwargs))  # not what only the app takes
 
 	wrapper._sms_log_original = original
+	# the arguments Frappe passes a whitelisted call (send_sms's message_class included)
+	wrapper.__signature__ = inspect.signature(replacement)
 	return wrapper
 
 
@@ -75,21 +78,23 @@ def is_active() -> bool:
 	return bool(getattr(frappe.local, "site", None)) and APP in frappe.get_installed_apps()
 
 
-def send_sms(receiver_list, msg, sender_name="", success_msg=True):
+def send_sms(receiver_list, msg, sender_name="", success_msg=True, message_class=None):
 	"""Replaces `sms_settings.send_sms`: the same arguments, but every call is logged and no gateway
-	failure reaches the caller."""
+	failure reaches the caller. `message_class` (Transactional or Promotional, as a Desk dialog
+	passes it) classes the send; else the `references.message_class` block's class."""
 	numbers = sms_settings.validate_receiver_nos(
 		parse_receiver_list(receiver_list, get_settings().max_recipients)
 	)
 	if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		frappe.msgprint(_("Please Update SMS Settings"))
 		return
-	sending.send_and_log(
-		numbers,
-		decode_message(msg),
-		sender_name=send_permission.sender_name_for(sender_name),
-		success_msg=success_msg,
-	)
+	with references.chosen_class(message_class):
+		sending.send_and_log(
+			numbers,
+			decode_message(msg),
+			sender_name=send_permission.sender_name_for(sender_name),
+			success_msg=success_msg,
+		)
 
 
 def send_via_gateway(arg):
@@ -110,7 +115,8 @@ def send_token_via_sms(otpsecret, token=None, phone_no=None):
 	if not phone_no or not config.url or not send_permission.take_otp(otp_user(), phone_no):
 		return False
 	send = sending.checked([phone_no], otp_message(pyotp.HOTP(otpsecret).at(int(token))), OTP_SENDER)
-	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True, first=True)
+	log_fields = {**references.current(), "message_class": references.OTP}
+	_, (outcome,) = sending.send_logged(config, send, log_fields=log_fields, mask=True, first=True)
 	return outcome.accepted
 
 
@@ -167,5 +173,6 @@ def send_request(gateway_url, params, headers=None, use_post=False, use_json=Fal
 	)
 	otp = otp or message.startswith(OTP_MESSAGE)
 	send = sending.checked([number], message, OTP_SENDER if otp else None)
-	_, (outcome,) = sending.send_logged(config, send, log_fields=references.current(), mask=True, first=otp)
+	log_fields = references.current() | ({"message_class": references.OTP} if otp else {})
+	_, (outcome,) = sending.send_logged(config, send, log_fields=log_fields, mask=True, first=otp)
 	return outcome.http_status or 0

@@ -1,4 +1,4 @@
-"""SMS Logs counted by day, sender and status ("SMS Log Daily Total"), kept exact as logs change, so
+"""SMS Logs counted by day, sender, status and class ("SMS Log Daily Total"), kept exact as logs change, so
 that the SMS Delivery Summary reads a few thousand totals instead of grouping every log of a year.
 
 Every change to what a log counts for is applied here, in the transaction that makes it:
@@ -17,10 +17,20 @@ from collections import defaultdict
 import frappe
 from frappe.utils import now
 
+from sms_log_app.references import TRANSACTIONAL
+
 DOCTYPE = "SMS Log Daily Total"
 TOTALS = ("logs", "requested", "sent", "segments")
 # what a log counts for: the fields of SMS Log that `counts` reads
-COUNTED_FIELDS = ("sent_on", "sender_name", "status", "noofrequested_sms", "noofsent_sms", "segments")
+COUNTED_FIELDS = (
+	"sent_on",
+	"sender_name",
+	"status",
+	"message_class",
+	"noofrequested_sms",
+	"noofsent_sms",
+	"segments",
+)
 ON_DUPLICATE = "modified = values(modified), " + ", ".join(f"{t} = {t} + values({t})" for t in TOTALS)
 
 
@@ -41,9 +51,15 @@ def remove(names: list[str]):
 
 
 def counts(log) -> tuple[tuple, tuple]:
-	"""(day, sender, status) and (logs, requested, sent, segments billed) of one log."""
+	"""(day, sender, status, class) and (logs, requested, sent, segments billed) of one log; a log
+	written without a class is Transactional, as the column's default makes it."""
 	sent = log.get("noofsent_sms") or 0
-	key = (str(log.get("sent_on") or ""), log.get("sender_name") or "", log.get("status") or "")
+	key = (
+		str(log.get("sent_on") or ""),
+		log.get("sender_name") or "",
+		log.get("status") or "",
+		log.get("message_class") or TRANSACTIONAL,
+	)
 	return key, (1, log.get("noofrequested_sms") or 0, sent, (log.get("segments") or 0) * sent)
 
 
@@ -54,15 +70,17 @@ def rebuild():
 	frappe.db.delete(DOCTYPE)
 	frappe.db.sql(
 		f"""insert into `tab{DOCTYPE}`
-			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, {", ".join(TOTALS)})
-		select sha1(concat_ws('|', ifnull(sent_on, ''), ifnull(sender_name, ''), ifnull(status, ''))),
+			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, message_class,
+			{", ".join(TOTALS)})
+		select sha1(concat_ws('|', ifnull(sent_on, ''), ifnull(sender_name, ''), ifnull(status, ''),
+				ifnull(message_class, %(default_class)s))),
 			%(now)s, %(now)s, 'Administrator', 'Administrator', sent_on, ifnull(sender_name, ''),
-			status, count(*), sum(noofrequested_sms), sum(noofsent_sms),
-			sum(segments * noofsent_sms)
+			status, ifnull(message_class, %(default_class)s), count(*), sum(noofrequested_sms),
+			sum(noofsent_sms), sum(segments * noofsent_sms)
 		from `tabSMS Log`
-		group by sent_on, ifnull(sender_name, ''), ifnull(status, '')
+		group by sent_on, ifnull(sender_name, ''), ifnull(status, ''), ifnull(message_class, %(default_class)s)
 		on duplicate key update {ON_DUPLICATE}""",
-		{"now": now()},
+		{"now": now(), "default_class": TRANSACTIONAL},
 	)
 	frappe.db.commit()
 
@@ -77,18 +95,19 @@ def _apply(signed_logs: list[tuple]):
 	if not rows:
 		return
 	stamp = now()
-	row = "(%s, %s, %s, 'Administrator', 'Administrator', nullif(%s, ''), %s, %s, %s, %s, %s, %s)"
+	row = "(%s, %s, %s, 'Administrator', 'Administrator', nullif(%s, ''), %s, %s, %s, %s, %s, %s, %s)"
 	frappe.db.sql(
 		f"""insert into `tab{DOCTYPE}`
-			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, {", ".join(TOTALS)})
+			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, message_class,
+			{", ".join(TOTALS)})
 		values {", ".join([row] * len(rows))}
 		on duplicate key update {ON_DUPLICATE}""",
 		[value for name, *rest in rows for value in (name, stamp, stamp, *rest)],
 	)
-	if emptied := [name for name, _day, _sender, _status, logs, *_sums in rows if logs < 0]:
+	if emptied := [name for name, _day, _sender, _status, _class, logs, *_sums in rows if logs < 0]:
 		frappe.db.delete(DOCTYPE, {"name": ("in", emptied), "logs": 0})
 
 
 def _name(key: tuple) -> str:
-	"""The name of a day's totals for a sender and status: the same as `rebuild` gives it."""
+	"""The name of a day's totals for a sender, status and class: the same as `rebuild` gives it."""
 	return hashlib.sha1("|".join(key).encode()).hexdigest()

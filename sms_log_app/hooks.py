@@ -40,6 +40,8 @@ override_doctype_class = {
 	"Notification": "sms_log_app.overrides.notification.SMSLoggedNotification",
 	"SMS Log": "sms_log_app.sms_log_app.doctype.sms_log.sms_log.SMSLog",
 	"SMS Settings": "sms_log_app.overrides.sms_settings.LoggedSMSSettings",
+	# ERPNext's SMS Center sends with the class chosen on it (only loaded where ERPNext is)
+	"SMS Center": "sms_log_app.overrides.sms_center.ClassedSMSCenter",
 }
 
 # Frappe v15's get_count checks no permission, for any DocType: records must not be probed through it.
@@ -74,7 +76,11 @@ doctype_list_js = {
 	"SMS Send Refusal": "public/js/verbatim_fields.js",
 }
 # The SMS Logs workspace's volume chart: its legend in rows that fit (Frappe Charts cuts it off).
-app_include_js = "/assets/sms_log_app/js/volume_chart_legend.js"
+# ERPNext's Send SMS dialog asks for the message class (a no-op where ERPNext is not installed).
+app_include_js = [
+	"/assets/sms_log_app/js/volume_chart_legend.js",
+	"/assets/sms_log_app/js/send_sms_dialog.js",
+]
 # The status colours of SMS Logs, one map for the server and Desk (status.INDICATOR_COLORS).
 boot_session = "sms_log_app.boot.boot_session"
 # The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).

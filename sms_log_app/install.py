@@ -1,6 +1,6 @@
 import frappe
 
-from sms_log_app import account_refusals, adoption, daily_totals, provider_settings
+from sms_log_app import account_refusals, adoption, daily_totals, provider_settings, references
 
 DEFAULT_SENDER_NAME_ROLES = ("System Manager",)
 
@@ -13,6 +13,7 @@ def before_install_or_migrate():
 def after_install_or_migrate():
 	adoption.adopt()
 	provider_settings.add_provider_field()
+	references.add_class_fields()
 	daily_totals.rebuild()  # adopt completes logs written without the app
 
 
@@ -20,6 +21,7 @@ def after_app_install(app_name: str):
 	"""Another app installed after this one may have taken SMS Log over (ERPNext v15 does)."""
 	if app_name != "sms_log_app":
 		adoption.adopt()
+		references.add_class_fields()  # ERPNext's SMS Center
 		daily_totals.rebuild()
 
 
@@ -34,6 +36,7 @@ def before_uninstall():
 	adoption.remove_links()
 	adoption.keep_as_custom_doctypes()
 	provider_settings.remove_provider_field()
+	references.remove_class_fields()
 	account_refusals.remove_workspace_block()
 
 

@@ -1,13 +1,24 @@
-"""What an SMS was sent for: the document (and Notification) recorded on its log."""
+"""What an SMS was sent for: the document (and Notification) recorded on its log, and its class."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import unquote, urlparse
 
 import frappe
+from frappe import _
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.query_builder.functions import Lower, Replace
 
+OTP, TRANSACTIONAL, PROMOTIONAL = "OTP", "Transactional", "Promotional"
+MESSAGE_CLASSES = (OTP, TRANSACTIONAL, PROMOTIONAL)
+CLASS_FIELD = "sms_message_class"  # a Custom Field of Notification and SMS Center: the class of their SMS
+
 _reference: ContextVar[dict | None] = ContextVar("sms_log_reference", default=None)
+_message_class: ContextVar[str] = ContextVar("sms_log_message_class", default=TRANSACTIONAL)
+
+
+class InvalidMessageClass(frappe.ValidationError):
+	pass
 
 
 @contextmanager
@@ -26,14 +37,81 @@ def reference(doctype: str, name: str, notification: str | None = None):
 		_reference.reset(token)
 
 
+@contextmanager
+def message_class(name: str):
+	"""Class the SMS sent inside this block: "Transactional" (the default), "Promotional" or "OTP".
+
+	with message_class("Promotional"):
+	        send_sms(["+966500000001"], "20% off this week")
+	"""
+	if name not in MESSAGE_CLASSES:
+		frappe.throw(
+			_("Unknown message class {0}: use one of {1}").format(repr(name), ", ".join(MESSAGE_CLASSES)),
+			InvalidMessageClass,
+		)
+	token = _message_class.set(name)
+	try:
+		yield
+	finally:
+		_message_class.reset(token)
+
+
+@contextmanager
+def chosen_class(name: str | None):
+	"""The class a sender chose for a send (Transactional or Promotional; OTPs are the capture's to
+	class), or, without one, whatever class is current."""
+	if not name:
+		yield
+		return
+	if name not in (TRANSACTIONAL, PROMOTIONAL):
+		frappe.throw(
+			_("Unknown message class {0}: use one of {1}").format(
+				repr(name), ", ".join((TRANSACTIONAL, PROMOTIONAL))
+			),
+			InvalidMessageClass,
+		)
+	with message_class(name):
+		yield
+
+
 def notification() -> str | None:
 	"""The Notification sending inside the current `reference` block, if any."""
 	return (_reference.get() or {}).get("notification")
 
 
 def current() -> dict:
-	"""The reference fields for a log written now: the `reference` block's, else the sending form's."""
-	return _reference.get() or form_reference() or {}
+	"""The reference fields for a log written now (the `reference` block's, else the sending form's)
+	and its class."""
+	return {**(_reference.get() or form_reference() or {}), "message_class": _message_class.get()}
+
+
+def add_class_fields():
+	"""The class a Notification's SMS have (Transactional unless it says Promotional) and, where
+	ERPNext's SMS Center exists, the class of its sends (Promotional unless it says Transactional).
+	On install, migrate and when ERPNext comes."""
+	fields = {"Notification": [class_field(TRANSACTIONAL, "channel", "eval:doc.channel=='SMS'")]}
+	if frappe.db.exists("DocType", "SMS Center"):
+		fields["SMS Center"] = [class_field(PROMOTIONAL, "message")]
+	create_custom_fields(fields, update=True)
+
+
+def class_field(default: str, insert_after: str, depends_on: str | None = None) -> dict:
+	return {
+		"fieldname": CLASS_FIELD,
+		"label": "SMS Message Class",
+		"fieldtype": "Select",
+		"options": f"{TRANSACTIONAL}\n{PROMOTIONAL}",
+		"default": default,
+		"insert_after": insert_after,
+		"depends_on": depends_on,
+		"module": "SMS Log App",
+		"description": "Promotional for marketing; the class is recorded on each SMS Log",
+	}
+
+
+def remove_class_fields():
+	for doctype in ("Notification", "SMS Center"):
+		frappe.delete_doc("Custom Field", f"{doctype}-{CLASS_FIELD}", ignore_missing=True, force=True)
 
 
 def form_reference() -> dict | None:

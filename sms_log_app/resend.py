@@ -60,6 +60,7 @@ def resend(name: str, include_unconfirmed: bool = False) -> str:
 			"reference_doctype": log.reference_doctype,
 			"reference_name": log.reference_name,
 			"notification": log.notification,
+			"message_class": log.message_class,
 		},
 	)
 

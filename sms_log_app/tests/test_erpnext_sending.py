@@ -17,9 +17,10 @@ class TestERPNextSending(ServedSiteTestCase):
 			raise unittest.SkipTest("runs on a site with ERPNext (the ERPNext layer of .ci/run)")
 		super().setUpClass()
 
-	def sms_center(self, message, receivers):
+	def sms_center(self, message, receivers, **fields):
 		"""Press Send SMS in SMS Center, as its form does."""
 		doc = frappe.get_doc("SMS Center").as_dict() | {"message": message, "receiver_list": receivers}
+		doc |= fields
 		return self.request(
 			"System Manager",
 			"POST",
@@ -39,6 +40,15 @@ class TestERPNextSending(ServedSiteTestCase):
 		self.assertEqual((log.no_of_requested_sms, log.no_of_sent_sms), (2, 1))
 		self.assertEqual(log.sender_name, "sms-log-manager")
 		self.assertEqual([r.status for r in log.recipients], ["Sent", "Failed"])
+
+	def test_sms_center_sends_promotional_unless_told_otherwise(self):
+		promotional, transactional = (f"API test class {frappe.generate_hash(length=8)}" for _ in range(2))
+		self.assertEqual(frappe.get_meta("SMS Center").get_field("sms_message_class").default, "Promotional")
+		self.assertEqual(self.sms_center(promotional, "+966500000006").status_code, 200)
+		response = self.sms_center(transactional, "+966500000006", sms_message_class="Transactional")
+		self.assertEqual(response.status_code, 200)
+		self.assertEqual(committed_logs(message=promotional)[0].message_class, "Promotional")
+		self.assertEqual(committed_logs(message=transactional)[0].message_class, "Transactional")
 
 	def test_sms_center_keeps_working_for_the_listed_roles_only(self):
 		listed, other = f"API test listed {frappe.generate_hash(length=8)}", "API test refused"

@@ -33,6 +33,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 
 		encoding: DF.Literal["GSM-7", "UCS-2"]
 		message: DF.SmallText | None
+		message_class: DF.Literal["OTP", "Transactional", "Promotional"]
 		noofrequested_sms: DF.Int
 		noofsent_sms: DF.Int
 		notification: DF.Link | None

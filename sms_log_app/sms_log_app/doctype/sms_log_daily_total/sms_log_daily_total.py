@@ -18,6 +18,7 @@ class SMSLogDailyTotal(VerbatimFieldsAsText, Document):
 		from frappe.types import DF
 
 		logs: DF.Int
+		message_class: DF.Data | None
 		requested: DF.Int
 		segments: DF.Int
 		sender_name: DF.Data | None
@@ -38,6 +39,11 @@ class SMSLogDailyTotal(VerbatimFieldsAsText, Document):
 
 
 def on_doctype_update():
-	# one row per day, sender and status as the database compares them ("Sales" and "sales" are one,
-	# as grouping the logs makes them), so that the SMS Delivery Summary reads them in order as they are
-	frappe.db.add_unique("SMS Log Daily Total", ["sent_on", "sender_name", "status"], "day_sender_status")
+	# one row per day, sender, status and class as the database compares them ("Sales" and "sales" are
+	# one, as grouping the logs makes them), so that the SMS Delivery Summary reads them in order as they are
+	frappe.db.add_unique(
+		"SMS Log Daily Total", ["sent_on", "sender_name", "status", "message_class"], UNIQUE_INDEX
+	)
+
+
+UNIQUE_INDEX = "day_sender_status_class"

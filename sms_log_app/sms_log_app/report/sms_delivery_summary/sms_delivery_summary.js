@@ -39,6 +39,12 @@ frappe.query_reports["SMS Delivery Summary"] = {
 				"Queued",
 			],
 		},
+		{
+			fieldname: "message_class",
+			label: __("Message Class"),
+			fieldtype: "Select",
+			options: ["", "OTP", "Transactional", "Promotional"],
+		},
 	],
 	onload(report) {
 		// A day a bar: Frappe's report page sets the chart's axis options itself, and without

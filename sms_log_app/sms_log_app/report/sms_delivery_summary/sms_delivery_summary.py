@@ -1,7 +1,7 @@
 # Copyright (c) 2026, Dafater and contributors
 # For license information, please see license.txt
 
-"""SMS Logs counted by day, sender and status.
+"""SMS Logs counted by day, sender, status and class.
 
 `execute(filters)` is all a caller needs, from Desk or from
 `bench --site <site> execute sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary.execute`:
@@ -16,6 +16,7 @@ from frappe import _
 from frappe.utils import add_days, formatdate, getdate, today
 
 from sms_log_app.record_access import has_unrestricted_read
+from sms_log_app.references import MESSAGE_CLASSES
 from sms_log_app.status import (
 	DELIVERED,
 	FAILED,
@@ -62,7 +63,7 @@ def resolve_filters(filters=None) -> frappe._dict:
 
 
 def get_data(filters: frappe._dict) -> list[frappe._dict]:
-	"""One row per day, sender and status: logs, recipients requested, sent and failed, and the
+	"""One row per day, sender, status and class: logs, recipients requested, sent and failed, and the
 	segments billed (segments of each message times the recipients it was sent to).
 
 	Read from the daily totals (`sms_log_app.daily_totals`), which hold the same sums as grouping the
@@ -77,12 +78,14 @@ def get_data(filters: frappe._dict) -> list[frappe._dict]:
 		conditions.append("sender_name like %(sender)s")
 	if filters.status:
 		conditions.append("status = %(status)s")
+	if filters.message_class:
+		conditions.append("message_class = %(message_class)s")
 	frappe.db.sql("set session group_concat_max_len = 67108864")  # a day's rows, never cut short
 	days = frappe.db.sql(
 		f"""select sent_on, group_concat(
 				concat_ws(char(31), replace(replace(ifnull(sender_name, ''), char(30), ''), char(31), ''),
-					ifnull(status, ''), logs, requested, sent, segments)
-				order by sender_name, status separator %(row)s)
+					ifnull(status, ''), ifnull(message_class, ''), logs, requested, sent, segments)
+				order by sender_name, status, message_class separator %(row)s)
 			from `tabSMS Log Daily Total`
 			where {" and ".join(conditions)}
 			group by sent_on order by sent_on desc""",
@@ -91,13 +94,14 @@ def get_data(filters: frappe._dict) -> list[frappe._dict]:
 	rows = []
 	for day, packed in days:
 		for row in packed.split(ROW_SEPARATOR):
-			sender_name, status, *sums = row.split(FIELD_SEPARATOR)
+			sender_name, status, message_class, *sums = row.split(FIELD_SEPARATOR)
 			logs, requested, sent, segments = map(int, sums)
 			rows.append(
 				frappe._dict(
 					sent_on=day,
 					sender_name=sender_name or None,  # the totals keep a log without one under ""
 					status=status,
+					message_class=message_class,
 					logs=logs,
 					requested=requested,
 					sent=sent,
@@ -115,6 +119,8 @@ def readable_data(filters: frappe._dict) -> list[frappe._dict]:
 		conditions.append(["sender_name", "like", f"%{filters.sender}%"])
 	if filters.status:
 		conditions.append(["status", "=", filters.status])
+	if filters.message_class:
+		conditions.append(["message_class", "=", filters.message_class])
 	rows = frappe.get_list(
 		"SMS Log",
 		filters=conditions,
@@ -122,13 +128,14 @@ def readable_data(filters: frappe._dict) -> list[frappe._dict]:
 			"sent_on",
 			"sender_name",
 			"status",
+			"message_class",
 			"count(name) as logs",
 			"sum(noofrequested_sms) as requested",
 			"sum(noofsent_sms) as sent",
 			"sum(segments * noofsent_sms) as segments",
 		],
-		group_by="sent_on, sender_name, status",
-		order_by="sent_on desc, sender_name asc, status asc",
+		group_by="sent_on, sender_name, status, message_class",
+		order_by="sent_on desc, sender_name asc, status asc, message_class asc",
 		limit_page_length=0,
 	)
 	for row in rows:
@@ -146,6 +153,13 @@ def get_columns() -> list[dict]:
 			"label": _("Status"),
 			"fieldtype": "Select",
 			"options": "\n".join(STATUS_COLORS),
+			"width": 120,
+		},
+		{
+			"fieldname": "message_class",
+			"label": _("Message Class"),
+			"fieldtype": "Select",
+			"options": "\n".join(MESSAGE_CLASSES),
 			"width": 120,
 		},
 		{"fieldname": "logs", "label": _("Logs"), "fieldtype": "Int", "width": 80},

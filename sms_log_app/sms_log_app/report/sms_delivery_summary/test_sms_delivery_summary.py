@@ -11,6 +11,7 @@ from sms_log_app.daily_totals import rebuild
 from sms_log_app.delivery import Report
 from sms_log_app.delivery_reports import apply_report
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.references import message_class
 from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
 from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
@@ -47,7 +48,17 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 
 		self.assertEqual(
 			[c["fieldname"] for c in columns],
-			["sent_on", "sender_name", "status", "logs", "requested", "sent", "failed", "segments"],
+			[
+				"sent_on",
+				"sender_name",
+				"status",
+				"message_class",
+				"logs",
+				"requested",
+				"sent",
+				"failed",
+				"segments",
+			],
 		)
 		by_status = {row.status: row for row in rows}
 		self.assertEqual(set(by_status), {"Sent", "Partially Sent", "Failed"})
@@ -84,11 +95,23 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 		with self.assertRaises(frappe.ValidationError):
 			self.run_report(from_date=today(), to_date=add_days(today(), -1))
 
+	def test_rows_by_class(self):
+		with message_class("Promotional"):
+			sending.send_and_log([N1], self.message, sender_name=self.sender)
+		_columns, rows, *_ = self.run_report(status="Sent")
+		self.assertEqual(
+			sorted((row.message_class, row.logs) for row in rows), [("Promotional", 1), ("Transactional", 2)]
+		)
+		_columns, rows, *_ = self.run_report(message_class="Promotional")
+		self.assertEqual(
+			[(row.status, row.message_class, row.logs) for row in rows], [("Sent", "Promotional", 1)]
+		)
+
 	def test_runs_without_filters(self):
 		"""As a benchmark or `bench execute` calls it."""
 		with separate_connection():
 			columns, rows, _message, chart = execute()
-		self.assertEqual(len(columns), 8)
+		self.assertEqual(len(columns), 9)
 		self.assertIn(self.sender, {row.sender_name for row in rows})
 		self.assertEqual(len(chart["data"]["labels"]), 30)
 
@@ -99,7 +122,7 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 		frappe.db.rollback()  # see the committed logs
 		filters = {"from_date": today(), "to_date": today(), "sender": self.sender}
 		result = run("SMS Delivery Summary", filters=filters, ignore_prepared_report=True)
-		self.assertEqual(result["result"][-1][4:8], [6, 4, 2, 6])  # the totals row
+		self.assertEqual(result["result"][-1][5:9], [6, 4, 2, 6])  # the totals row
 
 		frappe.form_dict.update(
 			{
@@ -135,7 +158,9 @@ class TestDailyTotals(SMSLogTestCase):
 	def test_sends_bulk_sends_delivery_reports_inserts_and_clearing_keep_them_exact(self):
 		for numbers in ([N1, N2], [N1, N3], [N3], [N2]):
 			sending.send_and_log(numbers, f"{LONG_MESSAGE} {self.message}", sender_name=self.sender)
-		self.assert_totals_match_the_logs()
+		with message_class("Promotional"):
+			sending.send_and_log([N1, N3], self.message, sender_name=self.sender)
+		self.assertIn("Promotional", [row[3] for row in self.assert_totals_match_the_logs()])
 
 		# a queued send moves from Queued to its outcome when its job completes it
 		with patch.object(bulk_send, "enqueue", lambda *chunk: None):
@@ -184,18 +209,30 @@ class TestDailyTotals(SMSLogTestCase):
 
 def summary_rows(rows) -> list[tuple]:
 	return [
-		(str(r.sent_on), r.sender_name, r.status, r.logs, r.requested, r.sent, r.failed, r.segments)
-		for r in sorted(rows, key=lambda r: (str(r.sent_on), r.status))
+		(
+			str(r.sent_on),
+			r.sender_name,
+			r.status,
+			r.message_class,
+			r.logs,
+			r.requested,
+			r.sent,
+			r.failed,
+			r.segments,
+		)
+		for r in sorted(rows, key=lambda r: (str(r.sent_on), r.status, r.message_class))
 	]
 
 
 def grouped_logs(sender: str) -> list[tuple]:
 	"""What the report showed before the daily totals: the logs themselves, grouped."""
 	rows = frappe.db.sql(
-		"""select sent_on, sender_name, status, count(*), sum(noofrequested_sms), sum(noofsent_sms),
-			sum(noofrequested_sms - noofsent_sms), sum(segments * noofsent_sms)
+		"""select sent_on, sender_name, status, ifnull(message_class, 'Transactional'), count(*),
+			sum(noofrequested_sms), sum(noofsent_sms), sum(noofrequested_sms - noofsent_sms),
+			sum(segments * noofsent_sms)
 		from `tabSMS Log` where sender_name = %s
-		group by sent_on, sender_name, status order by sent_on, status""",
+		group by sent_on, sender_name, status, ifnull(message_class, 'Transactional')
+		order by sent_on, status, ifnull(message_class, 'Transactional')""",
 		sender,
 	)
-	return [(str(day), name, status, *map(int, totals)) for day, name, status, *totals in rows]
+	return [(str(day), name, status, cls, *map(int, totals)) for day, name, status, cls, *totals in rows]
