@@ -4,7 +4,7 @@ import secrets
 
 import frappe
 from frappe import _
-from frappe.utils import convert_utc_to_system_timezone, get_datetime, get_url, now_datetime
+from frappe.utils import add_days, convert_utc_to_system_timezone, get_datetime, get_url, now_datetime
 from frappe.utils.password import get_decrypted_password
 
 from sms_log_app import daily_totals
@@ -18,10 +18,9 @@ from sms_log_app.status import QUEUED, SENDING, next_delivery_status, status_of_
 SECRET_PARAMETER = "secret"
 PROVIDER_FORMAT = "Provider"  # the report format of the provider chosen in SMS Settings
 SECRET_HEADER = "X-SMS-Log-Secret"
-
-
-class UnknownMessage(frappe.DoesNotExistError):
-	pass
+KEPT = "SMS Delivery Report"
+UNMATCHED, APPLIED = "Unmatched", "Applied"
+WAITING_DAYS = 1  # how long an unmatched report is tried again each minute; it is kept after that too
 
 
 def _reports_per_minute() -> int:
@@ -32,9 +31,10 @@ def _reports_per_minute() -> int:
 def receive(**payload):
 	"""Take a delivery report: /api/method/sms_log_app.delivery_reports.receive?secret=<secret>.
 
-	Answers 403 for a wrong or missing secret, 429 past Reports Accepted per Minute from one client
-	address, and 404 for a message id no log knows (that report is kept in the Error Log for review);
-	otherwise updates the recipient and the log's status. The secret is checked first, so that
+	Answers 403 for a wrong or missing secret and 429 past Reports Accepted per Minute from one client
+	address. Every other report is kept as it arrived (SMS Delivery Report) and applied to its
+	recipient; one whose message id no log knows yet (a gateway may report before the send has
+	recorded the id) is answered 202 and stays Unmatched until `apply_waiting_reports` finds its row. The secret is checked first, so that
 	requests without it, from forged addresses or not, never use up the gateway's rate limit.
 	"""
 	frappe.local.flags.commit = True  # Frappe commits GET requests only when asked to
@@ -53,12 +53,10 @@ def receive(**payload):
 		frappe.throw(_("The delivery report carries no message id."))
 
 	recipient = _recipient(report)
+	kept = _keep(report, payload, recipient)
 	if not recipient:
-		_unknown(report, payload)
-		frappe.throw(
-			_("No SMS with message id {0} was sent from this site.").format(report.message_id), UnknownMessage
-		)
-
+		frappe.local.response.http_status_code = 202
+		return {"kept": kept, "matched": False}
 	return {"sms_log": recipient.parent, "changed": apply_report(recipient.parent, recipient.name, report)}
 
 
@@ -72,15 +70,15 @@ def _receive_in_provider_format(payload: dict) -> dict:
 	applied, unknown = [], 0
 	for report in reports:
 		recipient = report.message_id and _recipient(report)
+		_keep(report, payload, recipient)
 		if not recipient:
-			_unknown(report, payload)
 			unknown += 1
 			continue
 		applied.append(
 			{"sms_log": recipient.parent, "changed": apply_report(recipient.parent, recipient.name, report)}
 		)
 	if reports and not applied:
-		frappe.throw(_("No SMS of this delivery report was sent from this site."), UnknownMessage)
+		frappe.local.response.http_status_code = 202
 	return {"applied": applied, "unknown": unknown}
 
 
@@ -93,12 +91,64 @@ def _recipient(report: Report):
 	)
 
 
-def _unknown(report: Report, payload: dict):
-	"""Kept in the Error Log for review."""
-	frappe.log_error(
-		title=f"SMS delivery report for unknown message id {report.message_id}"[:140],
-		message=frappe.as_json(payload),
+def _keep(report: Report, payload: dict, recipient) -> str:
+	"""Keep `report` as it arrived, Applied where its recipient is known, Unmatched otherwise."""
+	kept = frappe.get_doc(
+		{
+			"doctype": KEPT,
+			"status": APPLIED if recipient else UNMATCHED,
+			"message_id": report.message_id,
+			"number": report.number,
+			"provider_status": report.provider_status[:DATA_LENGTH],
+			"delivery_status": report.status,
+			"reported_time": report.time and report.time[:DATA_LENGTH],
+			"error": report.error and report.error[:DATA_LENGTH],
+			"sms_log": recipient.parent if recipient else None,
+			"applied_at": now_datetime() if recipient else None,
+			"payload": frappe.as_json(payload),
+		}
 	)
+	kept.db_insert()
+	return kept.name
+
+
+def apply_waiting_reports():
+	"""Apply the Unmatched reports of the last day whose recipient has become known since they came
+	(scheduler, each minute), oldest first; the others stay Unmatched and shown."""
+	waiting = frappe.get_all(
+		KEPT,
+		filters={"status": UNMATCHED, "creation": (">", add_days(now_datetime(), -WAITING_DAYS))},
+		fields=[
+			"name",
+			"message_id",
+			"number",
+			"delivery_status",
+			"provider_status",
+			"reported_time",
+			"error",
+		],
+		order_by="creation",
+	)
+	for kept in waiting:
+		report = Report(
+			message_id=kept.message_id,
+			number=kept.number,
+			status=kept.delivery_status,
+			provider_status=kept.provider_status or "",
+			time=kept.reported_time,
+			error=kept.error,
+		)
+		recipient = report.message_id and _recipient(report)
+		if not recipient:
+			continue
+		apply_report(recipient.parent, recipient.name, report)
+		frappe.db.set_value(
+			KEPT,
+			kept.name,
+			{"status": APPLIED, "sms_log": recipient.parent, "applied_at": now_datetime()},
+			update_modified=False,
+		)
+		frappe.db.commit()
 
 
 def _count_report():

@@ -72,6 +72,7 @@ doctype_list_js = {
 	"SMS Log": ["public/js/verbatim_fields.js", "public/js/sms_log_list.js"],
 	"SMS Log Daily Total": "public/js/verbatim_fields.js",
 	"SMS Send Refusal": "public/js/verbatim_fields.js",
+	"SMS Delivery Report": "public/js/verbatim_fields.js",
 }
 # The SMS Logs workspace's volume chart: its legend in rows that fit (Frappe Charts cuts it off).
 app_include_js = "/assets/sms_log_app/js/volume_chart_legend.js"
@@ -89,6 +90,8 @@ scheduler_events = {
 		"* * * * *": [
 			"sms_log_app.bulk_send.resume_stalled_sends",
 			"sms_log_app.recovery.finish_interrupted_sends",
+			# delivery reports that came before their send recorded the message id
+			"sms_log_app.delivery_reports.apply_waiting_reports",
 		]
 	}
 }
