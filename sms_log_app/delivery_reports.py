@@ -23,8 +23,17 @@ UNMATCHED, APPLIED = "Unmatched", "Applied"
 WAITING_DAYS = 1  # how long an unmatched report is tried again each minute; it is kept after that too
 
 
+# A sent SMS may be reported twice (Twilio's "sent", then "delivered"), and every report of a bulk
+# send may come from one address (the provider's, or the proxy in front of the site).
+REPORTS_PER_MESSAGE = 2
+
+
 def _reports_per_minute() -> int:
-	return get_settings().delivery_reports_per_minute
+	"""Reports Accepted per Minute, or what the site's bulk speed calls for, where that is more: the
+	reports a minute of sending at Gateway Messages per Second brings."""
+	settings = get_settings()
+	bulk_reports = REPORTS_PER_MESSAGE * 60 * (settings.messages_per_second or 0)
+	return max(settings.delivery_reports_per_minute, int(bulk_reports))
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET", "POST"])
