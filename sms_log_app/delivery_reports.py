@@ -62,7 +62,7 @@ def receive(**payload):
 		frappe.throw(_("The delivery report carries no message id."))
 
 	recipient = _recipient(report)
-	kept = _keep(report, payload, recipient)
+	kept = keep_report(report, payload, recipient)
 	if not recipient:
 		frappe.local.response.http_status_code = 202
 		return {"kept": kept, "matched": False}
@@ -79,7 +79,7 @@ def _receive_in_provider_format(payload: dict) -> dict:
 	applied, unknown = [], 0
 	for report in reports:
 		recipient = report.message_id and _recipient(report)
-		_keep(report, payload, recipient)
+		keep_report(report, payload, recipient)
 		if not recipient:
 			unknown += 1
 			continue
@@ -100,7 +100,7 @@ def _recipient(report: Report):
 	)
 
 
-def _keep(report: Report, payload: dict, recipient) -> str:
+def keep_report(report: Report, payload: dict, recipient) -> str:
 	"""Keep `report` as it arrived, Applied where its recipient is known, Unmatched otherwise."""
 	kept = frappe.get_doc(
 		{

@@ -45,6 +45,8 @@ class TestProviderReports(FrappeTestCase):
 		self.stub.reset()
 		set_site_country()
 		self.message = f"Provider report test {frappe.generate_hash(length=10)}"
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.delete, "SMS Delivery Report", {"message_id": "not-ours"})
 		self.addCleanup(forget_account_refusals, self.message)
 		self.addCleanup(frappe.db.rollback)
 
