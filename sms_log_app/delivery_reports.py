@@ -43,8 +43,9 @@ def receive(**payload):
 	Answers 403 for a wrong or missing secret and 429 past Reports Accepted per Minute from one client
 	address. Every other report is kept as it arrived (SMS Delivery Report) and applied to its
 	recipient; one whose message id no log knows yet (a gateway may report before the send has
-	recorded the id) is answered 202 and stays Unmatched until `apply_waiting_reports` finds its row. The secret is checked first, so that
-	requests without it, from forged addresses or not, never use up the gateway's rate limit.
+	recorded the id) is answered 202 and stays Unmatched until `apply_waiting_reports` finds its row.
+	The secret is checked first, so that requests without it, from forged addresses or not, never use
+	up the gateway's rate limit.
 	"""
 	frappe.local.flags.commit = True  # Frappe commits GET requests only when asked to
 	# A JSON body hides the query string from form_dict, so read the secret from the URL itself too.
@@ -106,8 +107,8 @@ def keep_report(report: Report, payload: dict, recipient) -> str:
 		{
 			"doctype": KEPT,
 			"status": APPLIED if recipient else UNMATCHED,
-			"message_id": report.message_id,
-			"number": report.number,
+			"message_id": report.message_id and report.message_id[:DATA_LENGTH],
+			"number": report.number and report.number[:DATA_LENGTH],
 			"provider_status": report.provider_status[:DATA_LENGTH],
 			"delivery_status": report.status,
 			"reported_time": report.time and report.time[:DATA_LENGTH],
