@@ -4,7 +4,7 @@ import secrets
 
 import frappe
 from frappe import _
-from frappe.utils import convert_utc_to_system_timezone, get_datetime, get_url, now_datetime
+from frappe.utils import add_days, convert_utc_to_system_timezone, get_datetime, get_url, now_datetime
 from frappe.utils.password import get_decrypted_password
 
 from sms_log_app import daily_totals
@@ -18,24 +18,34 @@ from sms_log_app.status import QUEUED, SENDING, next_delivery_status, status_of_
 SECRET_PARAMETER = "secret"
 PROVIDER_FORMAT = "Provider"  # the report format of the provider chosen in SMS Settings
 SECRET_HEADER = "X-SMS-Log-Secret"
+KEPT = "SMS Delivery Report"
+UNMATCHED, APPLIED = "Unmatched", "Applied"
+WAITING_DAYS = 1  # how long an unmatched report is tried again each minute; it is kept after that too
 
 
-class UnknownMessage(frappe.DoesNotExistError):
-	pass
+# A sent SMS may be reported twice (Twilio's "sent", then "delivered"), and every report of a bulk
+# send may come from one address (the provider's, or the proxy in front of the site).
+REPORTS_PER_MESSAGE = 2
 
 
 def _reports_per_minute() -> int:
-	return get_settings().delivery_reports_per_minute
+	"""Reports Accepted per Minute, or what the site's bulk speed calls for, where that is more: the
+	reports a minute of sending at Gateway Messages per Second brings."""
+	settings = get_settings()
+	bulk_reports = REPORTS_PER_MESSAGE * 60 * (settings.messages_per_second or 0)
+	return max(settings.delivery_reports_per_minute, int(bulk_reports))
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET", "POST"])
 def receive(**payload):
 	"""Take a delivery report: /api/method/sms_log_app.delivery_reports.receive?secret=<secret>.
 
-	Answers 403 for a wrong or missing secret, 429 past Reports Accepted per Minute from one client
-	address, and 404 for a message id no log knows (that report is kept in the Error Log for review);
-	otherwise updates the recipient and the log's status. The secret is checked first, so that
-	requests without it, from forged addresses or not, never use up the gateway's rate limit.
+	Answers 403 for a wrong or missing secret and 429 past Reports Accepted per Minute from one client
+	address. Every other report is kept as it arrived (SMS Delivery Report) and applied to its
+	recipient; one whose message id no log knows yet (a gateway may report before the send has
+	recorded the id) is answered 202 and stays Unmatched until `apply_waiting_reports` finds its row.
+	The secret is checked first, so that requests without it, from forged addresses or not, never use
+	up the gateway's rate limit.
 	"""
 	frappe.local.flags.commit = True  # Frappe commits GET requests only when asked to
 	# A JSON body hides the query string from form_dict, so read the secret from the URL itself too.
@@ -53,12 +63,10 @@ def receive(**payload):
 		frappe.throw(_("The delivery report carries no message id."))
 
 	recipient = _recipient(report)
+	kept = keep_report(report, payload, recipient)
 	if not recipient:
-		_unknown(report, payload)
-		frappe.throw(
-			_("No SMS with message id {0} was sent from this site.").format(report.message_id), UnknownMessage
-		)
-
+		frappe.local.response.http_status_code = 202
+		return {"kept": kept, "matched": False}
 	return {"sms_log": recipient.parent, "changed": apply_report(recipient.parent, recipient.name, report)}
 
 
@@ -72,15 +80,15 @@ def _receive_in_provider_format(payload: dict) -> dict:
 	applied, unknown = [], 0
 	for report in reports:
 		recipient = report.message_id and _recipient(report)
+		keep_report(report, payload, recipient)
 		if not recipient:
-			_unknown(report, payload)
 			unknown += 1
 			continue
 		applied.append(
 			{"sms_log": recipient.parent, "changed": apply_report(recipient.parent, recipient.name, report)}
 		)
 	if reports and not applied:
-		frappe.throw(_("No SMS of this delivery report was sent from this site."), UnknownMessage)
+		frappe.local.response.http_status_code = 202
 	return {"applied": applied, "unknown": unknown}
 
 
@@ -93,12 +101,64 @@ def _recipient(report: Report):
 	)
 
 
-def _unknown(report: Report, payload: dict):
-	"""Kept in the Error Log for review."""
-	frappe.log_error(
-		title=f"SMS delivery report for unknown message id {report.message_id}"[:140],
-		message=frappe.as_json(payload),
+def keep_report(report: Report, payload: dict, recipient) -> str:
+	"""Keep `report` as it arrived, Applied where its recipient is known, Unmatched otherwise."""
+	kept = frappe.get_doc(
+		{
+			"doctype": KEPT,
+			"status": APPLIED if recipient else UNMATCHED,
+			"message_id": report.message_id and report.message_id[:DATA_LENGTH],
+			"number": report.number and report.number[:DATA_LENGTH],
+			"provider_status": report.provider_status[:DATA_LENGTH],
+			"delivery_status": report.status,
+			"reported_time": report.time and report.time[:DATA_LENGTH],
+			"error": report.error and report.error[:DATA_LENGTH],
+			"sms_log": recipient.parent if recipient else None,
+			"applied_at": now_datetime() if recipient else None,
+			"payload": frappe.as_json(payload),
+		}
 	)
+	kept.db_insert()
+	return kept.name
+
+
+def apply_waiting_reports():
+	"""Apply the Unmatched reports of the last day whose recipient has become known since they came
+	(scheduler, each minute), oldest first; the others stay Unmatched and shown."""
+	waiting = frappe.get_all(
+		KEPT,
+		filters={"status": UNMATCHED, "creation": (">", add_days(now_datetime(), -WAITING_DAYS))},
+		fields=[
+			"name",
+			"message_id",
+			"number",
+			"delivery_status",
+			"provider_status",
+			"reported_time",
+			"error",
+		],
+		order_by="creation",
+	)
+	for kept in waiting:
+		report = Report(
+			message_id=kept.message_id,
+			number=kept.number,
+			status=kept.delivery_status,
+			provider_status=kept.provider_status or "",
+			time=kept.reported_time,
+			error=kept.error,
+		)
+		recipient = report.message_id and _recipient(report)
+		if not recipient:
+			continue
+		apply_report(recipient.parent, recipient.name, report)
+		frappe.db.set_value(
+			KEPT,
+			kept.name,
+			{"status": APPLIED, "sms_log": recipient.parent, "applied_at": now_datetime()},
+			update_modified=False,
+		)
+		frappe.db.commit()
 
 
 def _count_report():

@@ -74,6 +74,7 @@ doctype_list_js = {
 	"SMS Log": ["public/js/verbatim_fields.js", "public/js/sms_log_list.js"],
 	"SMS Log Daily Total": "public/js/verbatim_fields.js",
 	"SMS Send Refusal": "public/js/verbatim_fields.js",
+	"SMS Delivery Report": "public/js/verbatim_fields.js",
 }
 # The SMS Logs workspace's volume chart: its legend in rows that fit (Frappe Charts cuts it off).
 # ERPNext's Send SMS dialog asks for the message class (a no-op where ERPNext is not installed).
@@ -95,6 +96,8 @@ scheduler_events = {
 		"* * * * *": [
 			"sms_log_app.bulk_send.resume_stalled_sends",
 			"sms_log_app.recovery.finish_interrupted_sends",
+			# delivery reports that came before their send recorded the message id
+			"sms_log_app.delivery_reports.apply_waiting_reports",
 		]
 	}
 }

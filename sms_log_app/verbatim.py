@@ -15,7 +15,13 @@ import frappe
 from frappe.utils import cstr, escape_html
 
 # The DocTypes whose `ignore_xss_filter` fields hold what a caller sent.
-VERBATIM_DOCTYPES = ("SMS Log", "SMS Log Recipient", "SMS Log Daily Total", "SMS Send Refusal")
+VERBATIM_DOCTYPES = (
+	"SMS Log",
+	"SMS Log Recipient",
+	"SMS Log Daily Total",
+	"SMS Send Refusal",
+	"SMS Delivery Report",
+)
 
 
 def verbatim_fields(doctype: str) -> set[str]:

@@ -11,7 +11,9 @@ import {
 	BASE_URL,
 	HOSTILE_ADDRESS,
 	HOSTILE_MESSAGE,
+	BALANCE_SENDER,
 	HOSTILE_NUMBER,
+	HOSTILE_REPORT_ID,
 	HOSTILE_SENDER,
 	HOSTILE_TITLE,
 	CALENDAR_VIEW,
@@ -462,6 +464,33 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			assert.match(await page.locator(".print-format").innerText(), /Plain User/);
 		});
 
+		it("is text in SMS Delivery Report's list and form, the report kept as it came", async () => {
+			await open(
+				page,
+				"/app/sms-delivery-report?message_id=" + encodeURIComponent(HOSTILE_REPORT_ID)
+			);
+			await page.waitForFunction(
+				() =>
+					window.cur_list?.doctype === "SMS Delivery Report" &&
+					cur_list.data?.length === 1 &&
+					$(".list-row-container .list-row").length === 1
+			);
+			await assert_literal(".list-row-container", HOSTILE_REPORT_ID);
+			const [report] = await page.evaluate(() => cur_list.data.map((d) => d.name));
+
+			await open(page, `/app/sms-delivery-report/${report}`);
+			await page.waitForFunction(
+				() => window.cur_frm?.doc?.doctype === "SMS Delivery Report"
+			);
+			await assert_literal(".form-layout [data-fieldname=message_id]", HOSTILE_REPORT_ID);
+			await assert_literal(".form-layout [data-fieldname=number]", HOSTILE_NUMBER);
+			// the whole call as it came, JSON shown as text
+			await assert_literal(".form-layout [data-fieldname=payload]", HOSTILE_REPORT_ID);
+			assert.match(await page.locator(".form-layout").innerText(), /Unmatched/);
+			assert.equal(await page.locator(".page-actions .primary-action:visible").count(), 0);
+			await shot("27-hostile-delivery-report-form.png");
+		});
+
 		it("is text on a Kanban board", async () => {
 			await open(
 				page,
@@ -550,6 +579,103 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			await assert_literal(".modal.show .msgprint", HOSTILE_NUMBER.replace(/\s/g, ""));
 			await shot("28-hostile-send-message.png");
 			await page.keyboard.press("Escape");
+		});
+	});
+
+	describe("A log stopped for an empty balance", () => {
+		const open_stopped_log = async () => {
+			const [name] = await page.evaluate(
+				(sender) =>
+					frappe.db.get_list("SMS Log", {
+						filters: { sender_name: sender },
+						pluck: "name",
+					}),
+				BALANCE_SENDER
+			);
+			assert.ok(name, "the seed has a log stopped for balance");
+			await open(page, `/app/sms-log/${encodeURIComponent(name)}`);
+			await page.waitForSelector(".form-layout [data-fieldname=recipients] .grid-row");
+			assert.equal(await xss_fired(page), false, "no script ran");
+			return page.locator(".form-layout [data-fieldname=recipients]").innerText();
+		};
+
+		it("shows each recipient's reason, in English", async () => {
+			const rows = await open_stopped_log();
+			assert.match(rows, /Balance exhausted: top up the SMS provider account/);
+			assert.match(rows, /Msegat 1060/);
+			assert.match(
+				await page.locator(".page-head .indicator-pill:visible").first().innerText(),
+				/Failed/
+			);
+			await shot("31-log-stopped-for-balance.png");
+		});
+
+		it("shows it right to left in Arabic", async () => {
+			await set_language(page, MANAGER, "ar");
+			try {
+				const rows = await open_stopped_log();
+				assert.equal(await page.getAttribute("html", "dir"), "rtl");
+				assert.match(rows, /Msegat 1060/);
+				assert.match(
+					await page.locator(".page-head .indicator-pill:visible").first().innerText(),
+					/فاشلة/
+				);
+				await shot("32-log-stopped-for-balance-arabic.png");
+			} finally {
+				await set_language(page, MANAGER, "en");
+			}
+		});
+	});
+
+	describe("SMS Settings with a provider chosen", () => {
+		// chosen and shown, never saved: the form is read again from the server afterwards
+		const choose_msegat = async (label) => {
+			await open(page, "/app/sms-settings");
+			await page.waitForFunction(() => window.cur_frm?.doc?.doctype === "SMS Settings");
+			const field = page.locator(".frappe-control[data-fieldname=sms_provider]");
+			assert.match(await field.locator(".control-label").innerText(), label);
+			await field.locator("select").selectOption("Msegat");
+			await page.waitForFunction(
+				() => cur_frm.doc.sms_gateway_url === "https://www.msegat.com/gw/sendsms.php"
+			);
+			const filled = await page.evaluate(() => ({
+				message: cur_frm.doc.message_parameter,
+				receiver: cur_frm.doc.receiver_parameter,
+				parameters: cur_frm.doc.parameters.map((p) => p.parameter),
+			}));
+			assert.deepEqual([filled.message, filled.receiver], ["msg", "numbers"]);
+			const expected = ["userName", "apiKey", "userSender", "msgEncoding", "Content-Type"];
+			for (const name of expected) {
+				assert.ok(filled.parameters.includes(name), `${name} is among the parameters`);
+			}
+			await page
+				.locator(".frappe-control[data-fieldname=parameters] .grid-row")
+				.first()
+				.waitFor();
+			assert.equal(await xss_fired(page), false, "no script ran");
+		};
+		const discard = () =>
+			page.evaluate(async () => {
+				await cur_frm.reload_doc();
+				return cur_frm.is_dirty();
+			});
+
+		it("fills the provider's URL, parameters and headers, in English", async () => {
+			await choose_msegat(/SMS Provider/);
+			await shot("29-sms-settings-provider.png");
+			assert.equal(await discard(), false);
+		});
+
+		it("fills them the same way in Arabic, right to left", async () => {
+			await set_language(page, MANAGER, "ar");
+			try {
+				await choose_msegat(/مزوّد الرسائل النصية/);
+				assert.equal(await page.getAttribute("html", "dir"), "rtl");
+				await shot("30-sms-settings-provider-arabic.png");
+				assert.equal(await discard(), false);
+			} finally {
+				await set_language(page, MANAGER, "en");
+			}
 		});
 	});
 

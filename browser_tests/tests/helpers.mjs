@@ -20,6 +20,8 @@ export const HOSTILE_MESSAGE = "<img src=x onerror=window.__xss=1>";
 export const HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>";
 export const HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory";
 export const HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>";
+export const HOSTILE_REPORT_ID = "<img src=x onerror=window.__xss=6>";
+export const BALANCE_SENDER = "Balance Demo";
 // the hostile log's title: its sender name without markup
 export const HOSTILE_TITLE = "Mallory";
 export const KANBAN_BOARD = "SMS Logs by Status";

@@ -30,6 +30,7 @@ class ProviderStub:
 		self.retry_after: str | None = None
 		self.failures_left: int | None = None
 		self.on_request = None
+		self.on_answer = None  # (request, body): called before the answer leaves, as a quick callback
 		self.requests: list[dict] = []
 		self._lock = threading.Lock()
 		self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -62,6 +63,7 @@ class ProviderStub:
 		with self._lock:
 			self.failure, self.refused, self.echo_credentials = None, set(), False
 			self.delay, self.on_request, self.retry_after, self.failures_left = 0.0, None, None, None
+			self.on_answer = None
 			self.requests.clear()
 
 	def answer(self, request: dict) -> tuple[int, dict, dict]:
@@ -85,6 +87,8 @@ class ProviderStub:
 		status, body = ANSWERS[self.provider](self, request)
 		if self.echo_credentials:
 			body["echo"] = {**request["params"], **request["headers"]}
+		if self.on_answer:
+			self.on_answer(request, body)
 		return status, body, {}
 
 

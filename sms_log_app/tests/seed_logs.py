@@ -19,9 +19,11 @@ from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils import add_to_date, fmt_money, getdate, now_datetime
 from frappe.utils.password import update_password
 
-from sms_log_app import daily_totals, send_permission, sending
+from sms_log_app import daily_totals, delivery, delivery_reports, send_permission, sending
 from sms_log_app.references import reference
 from sms_log_app.tests.gateway_stub import GatewayStub
+from sms_log_app.tests.provider_stubs import ProviderStub
+from sms_log_app.tests.test_account_refusals import committed_provider
 from sms_log_app.tests.utils import (
 	committed_sms_settings,
 	configure_sms_settings,
@@ -45,6 +47,8 @@ HOSTILE_NUMBER = "<img src=x onerror=window.__xss=3>"
 HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory"
 # The address of a refused request, as older releases took it from X-Forwarded-For (the client's).
 HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>"
+HOSTILE_REPORT_ID = "<img src=x onerror=window.__xss=6>"
+BALANCE_SENDER = "Balance Demo"  # the log of a send stopped for an empty balance
 
 # A Kanban board of the logs by status and a calendar of them by sending time, whose cards and events
 # show the hostile log among the others (the calendar by its raw sender name, the worst a user can pick).
@@ -89,8 +93,10 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	timeline_todo = make_timeline_documents()
 	invoice = make_erpnext_documents()
 	make_board_and_calendar()
-	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER)))
+	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER, BALANCE_SENDER)))
 	frappe.db.commit()
+	# first: the sends below succeed, which clears its cause from the workspace
+	send_stopped_for_balance()
 
 	with GatewayStub() as gateway, committed_sms_settings(gateway):
 		gateway.behaviours.update(REJECTED_NUMBERS)
@@ -109,6 +115,7 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 		backdate(name, now_datetime())
 	frappe.db.commit()
 	refuse_from_hostile_address()
+	keep_hostile_report()
 
 
 def refuse_from_hostile_address():
@@ -121,6 +128,28 @@ def refuse_from_hostile_address():
 	frappe.db.set_value(
 		"SMS Send Refusal", {"user": PLAIN_USER}, "ip_address", HOSTILE_ADDRESS, update_modified=False
 	)
+	frappe.db.commit()
+
+
+def send_stopped_for_balance():
+	"""A send to three numbers through Msegat with an empty balance, two days ago."""
+	with ProviderStub("Msegat") as stub, committed_provider(stub):
+		stub.failure = "balance"
+		name = sending.send_and_log(
+			["+966509000001", "+966509000002", "+966509000003"],
+			"Your order has shipped.",
+			sender_name=BALANCE_SENDER,
+		)
+	backdate(name, add_to_date(now_datetime(), days=-2))
+	frappe.db.commit()
+
+
+def keep_hostile_report():
+	"""A delivery report no send knows, with HTML for its message id and number, kept as it came."""
+	frappe.db.delete("SMS Delivery Report", {"message_id": HOSTILE_REPORT_ID})
+	payload = {"message_id": HOSTILE_REPORT_ID, "to": HOSTILE_NUMBER, "status": "delivered"}
+	report = delivery.parse_report(payload, delivery.PRESETS["Generic"])
+	delivery_reports.keep_report(report, payload, None)
 	frappe.db.commit()
 
 

@@ -34,6 +34,7 @@ class TestDeliveryReports(GatewayTestCase):
 		settings = frappe.get_doc("SMS Log Settings")
 		settings.update({"message_id_source": "JSON Path", "message_id_pattern": "message_id"})
 		settings.update({"delivery_report_preset": "Generic", "delivery_reports_per_minute": 600})
+		settings.messages_per_second = 0  # or the report limit grows with the bulk speed
 		settings.save()
 		cls.secret = rotate_secret().rsplit("secret=", 1)[1]
 		frappe.db.commit()
@@ -45,6 +46,7 @@ class TestDeliveryReports(GatewayTestCase):
 		settings.update({k: before.get(k) for k in ("message_id_source", "message_id_pattern")})
 		settings.delivery_report_preset = before.delivery_report_preset or "Generic"
 		settings.delivery_reports_per_minute = before.delivery_reports_per_minute or 600
+		settings.messages_per_second = before.messages_per_second
 		settings.delivery_report_secret = None
 		settings.save()
 		frappe.db.commit()
@@ -180,12 +182,16 @@ class TestDeliveryReports(GatewayTestCase):
 		row = self.reload(log).recipients[0]
 		self.assertEqual((row.delivery_status, row.delivery_error), ("Undelivered", "30005"))
 
-	def test_unknown_message_id_is_404_and_kept_for_review(self):
+	def test_unknown_message_id_is_202_and_kept_unmatched(self):
 		response = self.report({"message_id": "msg-nobody-sent-this", "status": "delivered"})
-		self.assertEqual(response.status_code, 404)
-		self.assertIn("No SMS with message id msg-nobody-sent-this", response.text)
+		self.assertEqual(response.status_code, 202, response.text)
+		self.assertFalse(response.json()["message"]["matched"])
 		frappe.db.rollback()
-		self.assertTrue(frappe.db.exists("Error Log", {"method": ("like", "%msg-nobody-sent-this%")}))
+		kept = frappe.get_doc("SMS Delivery Report", response.json()["message"]["kept"])
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.delete, "SMS Delivery Report", {"message_id": "msg-nobody-sent-this"})
+		self.assertEqual((kept.status, kept.delivery_status), ("Unmatched", "Delivered"))
+		self.assertIn("msg-nobody-sent-this", kept.payload)
 
 	def test_wrong_or_missing_secret_is_403_and_changes_nothing(self):
 		log = self.send([N1])
@@ -204,11 +210,28 @@ class TestDeliveryReports(GatewayTestCase):
 		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "delivery_reports_per_minute", 600)
 		frappe.clear_document_cache("SMS Log Settings", "SMS Log Settings")
 
+		self.addCleanup(frappe.db.delete, "SMS Delivery Report", {"message_id": "msg-flood"})
 		codes = [
 			self.report({"message_id": "msg-flood", "status": "delivered"}).status_code for _ in range(8)
 		]
 
-		self.assertEqual(codes, [404] * 5 + [429] * 3)
+		self.assertEqual(codes, [202] * 5 + [429] * 3)
+
+	def test_the_rate_limit_grows_with_the_sites_bulk_speed(self):
+		"""At 0.05 messages a second a minute of sending brings 3 SMS, up to 6 reports: more than 5."""
+		rate = frappe.db.get_single_value("SMS Log Settings", "messages_per_second")
+		frappe.db.set_single_value("SMS Log Settings", "delivery_reports_per_minute", 5)
+		frappe.db.set_single_value("SMS Log Settings", "messages_per_second", 0.05)
+		frappe.db.commit()
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "messages_per_second", rate)
+		self.addCleanup(frappe.db.set_single_value, "SMS Log Settings", "delivery_reports_per_minute", 600)
+		self.addCleanup(frappe.db.delete, "SMS Delivery Report", {"message_id": "msg-bulk"})
+		frappe.clear_document_cache("SMS Log Settings", "SMS Log Settings")
+
+		codes = [self.report({"message_id": "msg-bulk", "status": "delivered"}).status_code for _ in range(8)]
+
+		self.assertEqual(codes, [202] * 6 + [429] * 2)
 
 	def test_resend_with_nobody_left_is_refused(self):
 		log = self.send([N1])

@@ -491,6 +491,7 @@ class TestClientAddresses(FrappeTestCase):
 				"message_id_pattern": "message_id",
 				"delivery_report_preset": "Generic",
 				"delivery_reports_per_minute": 5,
+				"messages_per_second": 0,  # or the report limit grows with the bulk speed
 				"trusted_proxies": "",
 			}
 		)
@@ -514,6 +515,7 @@ class TestClientAddresses(FrappeTestCase):
 		settings.update({field: before.get(field) for field in fields})
 		settings.delivery_report_preset = settings.delivery_report_preset or "Generic"
 		settings.delivery_reports_per_minute = before.delivery_reports_per_minute or 600
+		settings.messages_per_second = before.messages_per_second
 		settings.delivery_report_secret = None
 		settings.save()
 		frappe.db.commit()
@@ -564,15 +566,17 @@ class TestClientAddresses(FrappeTestCase):
 	def test_reports_with_the_secret_are_limited_per_client_address(self):
 		"""Behind the proxy on the site's machine (trusted without being named), the client is the last
 		entry the proxy appended, not the first."""
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.delete, "SMS Delivery Report", {"message_id": "msg-unknown"})
 		codes = [
 			self.report(
 				"msg-unknown", secret=self.secret, forwarded_for=f"10.0.0.{k}, {GATEWAY_ADDRESS}"
 			).status_code
 			for k in range(7)
 		]
-		self.assertEqual(codes, [404] * 5 + [429] * 2)
+		self.assertEqual(codes, [202] * 5 + [429] * 2)
 		other = self.report("msg-unknown", secret=self.secret, forwarded_for="198.51.100.2")
-		self.assertEqual(other.status_code, 404, other.text[:300])
+		self.assertEqual(other.status_code, 202, other.text[:300])
 
 	def test_a_refusal_records_a_valid_client_address_only(self):
 		send = {"receiver_list": json.dumps([NUMBER]), "msg": f"{MESSAGE} refused"}

@@ -9,7 +9,7 @@ import requests
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.tests.utils import FrappeTestCase
 
-from sms_log_app.delivery_reports import rotate_secret
+from sms_log_app.delivery_reports import apply_waiting_reports, rotate_secret
 from sms_log_app.tests.provider_stubs import ProviderStub
 from sms_log_app.tests.test_account_refusals import committed_provider, forget_account_refusals
 from sms_log_app.tests.utils import N1, N2, N3, RECEIVE, committed_logs, served_site, set_site_country
@@ -45,6 +45,8 @@ class TestProviderReports(FrappeTestCase):
 		self.stub.reset()
 		set_site_country()
 		self.message = f"Provider report test {frappe.generate_hash(length=10)}"
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.delete, "SMS Delivery Report", {"message_id": "not-ours"})
 		self.addCleanup(forget_account_refusals, self.message)
 		self.addCleanup(frappe.db.rollback)
 
@@ -89,3 +91,87 @@ class TestProviderReports(FrappeTestCase):
 			(second.delivery_status, second.delivery_error), ("Undelivered", "EC_ABSENT_SUBSCRIBER")
 		)
 		self.assertFalse(third.delivery_status)
+
+
+class TestReportsBeforeTheirSend(FrappeTestCase):
+	"""Twilio calls its StatusCallback with *sent* within seconds, which may be before the send has
+	recorded the message id: the report is kept (SMS Delivery Report) and applied once its row is known."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.stub = ProviderStub("Twilio").start()
+		cls.addClassCleanup(cls.stub.stop)
+		resources = contextlib.ExitStack()
+		cls.addClassCleanup(resources.close)
+		resources.enter_context(committed_provider(cls.stub))
+		before = frappe.get_doc("SMS Log Settings").delivery_report_preset
+		cls.addClassCleanup(TestProviderReports.restore_format, before or "Generic")
+		settings = frappe.get_doc("SMS Log Settings")
+		settings.delivery_report_preset = "Twilio"
+		settings.save()
+		cls.secret = rotate_secret().rsplit("secret=", 1)[1]
+		frappe.db.commit()
+		cls.client = resources.enter_context(served_site())
+
+	def setUp(self):
+		self.stub.reset()
+		set_site_country()
+		self.message = f"Early report test {frappe.generate_hash(length=10)}"
+		self.addCleanup(forget_account_refusals, self.message)
+		self.addCleanup(frappe.db.rollback)
+
+	def report(self, payload) -> requests.Response:
+		return requests.post(
+			self.client.url + RECEIVE,
+			params={"secret": self.secret},
+			data=payload,
+			headers={"Host": self.client.site},
+			timeout=30,
+		)
+
+	def forget(self, message_ids):
+		frappe.db.delete("SMS Delivery Report", {"message_id": ("in", message_ids)})
+		frappe.db.commit()
+
+	def test_a_sent_callback_before_the_send_recorded_its_id_is_kept_then_applied(self):
+		early = []
+
+		def status_callback(request, body):
+			"""Twilio's quick callback, answered before the stub's answer reaches the send."""
+			early.append(self.report({"MessageSid": body["sid"], "MessageStatus": "sent", "To": body["to"]}))
+
+		self.stub.on_answer = status_callback
+		sms_settings.send_sms([N1], self.message, success_msg=False)
+		((response,),) = (early,)
+		(log,) = committed_logs(message=self.message)
+		sid = log.recipients[0].message_id
+		self.addCleanup(self.forget, [sid, "SM-not-ours"])
+		self.assertEqual(response.status_code, 202, response.text)
+		frappe.db.rollback()  # see what the served site committed
+		kept = frappe.get_doc("SMS Delivery Report", response.json()["message"]["kept"])
+		self.assertEqual((kept.status, kept.message_id, kept.provider_status), ("Unmatched", sid, "sent"))
+		self.assertFalse(log.recipients[0].delivery_status, "not applied before the row is known")
+		stray = self.report({"MessageSid": "SM-not-ours", "MessageStatus": "delivered", "To": N2})
+		self.assertEqual(stray.status_code, 202, stray.text)
+
+		apply_waiting_reports()  # the scheduler, each minute
+
+		(log,) = committed_logs(message=self.message)
+		self.assertEqual(log.recipients[0].delivery_status, "Pending")
+		kept.reload()
+		self.assertEqual((kept.status, kept.sms_log), ("Applied", log.name))
+		self.assertEqual(
+			frappe.db.get_value("SMS Delivery Report", {"message_id": "SM-not-ours"}, "status"),
+			"Unmatched",
+			"a report no send knows is kept and shown, never dropped",
+		)
+		late = self.report({"MessageSid": sid, "MessageStatus": "delivered", "To": N1})
+		self.assertEqual(late.status_code, 200, late.text)
+		(log,) = committed_logs(message=self.message)
+		self.assertEqual(log.recipients[0].delivery_status, "Delivered")
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.get_all("SMS Delivery Report", {"message_id": sid}, pluck="status", order_by="creation"),
+			["Applied", "Applied"],
+		)

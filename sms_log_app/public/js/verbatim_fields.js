@@ -3,8 +3,8 @@
 
 // What a caller sent is kept as it came (`ignore_xss_filter`): the message, the numbers, the sender
 // name and the gateway's answers of SMS Log and its recipients, and the sender names of SMS Log Daily
-// Total and the addresses of SMS Send Refusal. Desk must show them as text wherever it formats them:
-// the form, table rows, list and Report Builder cells. hooks.py serves this file with the list script
+// Total, the addresses of SMS Send Refusal and the delivery reports kept as they came. Desk must show
+// them as text wherever it formats them: the form, table rows, list and Report Builder cells. hooks.py serves this file with the list script
 // of each of these DocTypes, which Desk runs whenever it loads their meta (form, list or report), on
 // every site, whichever app owns SMS Log. Running it again changes nothing.
 (() => {
@@ -23,6 +23,7 @@
 		"SMS Log Recipient",
 		"SMS Log Daily Total",
 		"SMS Send Refusal",
+		"SMS Delivery Report",
 	]) {
 		for (const df of Object.values(frappe.meta.docfield_map[doctype] || {})) {
 			if (df.ignore_xss_filter) {
