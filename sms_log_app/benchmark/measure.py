@@ -31,8 +31,7 @@ from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary im
 )
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.provider_stubs import ProviderStub
-from sms_log_app.tests.test_account_refusals import committed_provider
-from sms_log_app.tests.utils import committed_sms_settings, free_port, start_worker
+from sms_log_app.tests.utils import committed_provider, committed_sms_settings, free_port, start_worker
 
 CAPTURE_SENDER = SENDER_PREFIX + "Capture"
 # what the SMS Log list view asks for: standard fields, the in-list-view fields and the title field

@@ -23,8 +23,8 @@ from sms_log_app import daily_totals, delivery, delivery_reports, send_permissio
 from sms_log_app.references import reference
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.provider_stubs import ProviderStub
-from sms_log_app.tests.test_account_refusals import committed_provider
 from sms_log_app.tests.utils import (
+	committed_provider,
 	committed_sms_settings,
 	configure_sms_settings,
 	delete_logs,

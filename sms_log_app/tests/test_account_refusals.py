@@ -3,48 +3,28 @@ further request, the rest recorded not sent with the reason, a bulk send's every
 workers), one Notification Log per cause per hour for System Managers, and the cause kept for the
 workspace until a send succeeds again."""
 
-import contextlib
-
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
-from frappe.tests.utils import FrappeTestCase
 
 from sms_log_app import account_refusals
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.provider_settings import provider_defaults
 from sms_log_app.providers import reasons
 from sms_log_app.status import FAILED, QUEUED, SENT
-from sms_log_app.tests.provider_stubs import ProviderStub
-from sms_log_app.tests.test_bulk_send import chunk_jobs, committed_rows, committed_status, numbers, wait_until
-from sms_log_app.tests.utils import committed_logs, delete_logs, run_jobs, set_limits, set_site_country
+from sms_log_app.tests.utils import (
+	ProviderTestCase,
+	chunk_jobs,
+	committed_logs,
+	committed_rows,
+	committed_status,
+	delete_logs,
+	numbers,
+	run_jobs,
+	set_limits,
+	set_site_country,
+	wait_until,
+)
 
 BALANCE_ERROR = f"{reasons.BALANCE} (Msegat 1060: Balance is not enough)"
-
-
-@contextlib.contextmanager
-def committed_provider(stub: ProviderStub):
-	"""SMS Settings on `stub`'s provider and URL, committed for other processes; restored after."""
-	before = frappe.get_doc("SMS Settings").as_dict()
-	settings = frappe.get_doc("SMS Settings")
-	settings.sms_provider = stub.provider
-	settings.update(provider_defaults(stub.provider))
-	settings.sms_gateway_url = stub.url
-	for row in settings.parameters:
-		row.value = row.value or "test"
-	settings.save()
-	frappe.db.commit()
-	try:
-		yield
-	finally:
-		settings = frappe.get_doc("SMS Settings")
-		fields = ("sms_provider", "sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
-		settings.update({field: before.get(field) for field in fields})
-		settings.set(
-			"parameters", [{k: p[k] for k in ("parameter", "value", "header")} for p in before.parameters]
-		)
-		settings.flags.ignore_mandatory = True
-		settings.save()
-		frappe.db.commit()
 
 
 def notifications(log_name: str) -> list:
@@ -56,34 +36,13 @@ def notifications(log_name: str) -> list:
 		)
 
 
-def forget_account_refusals(message: str):
-	"""Delete the logs carrying `message` and their Notification Logs, and forget the refusals'
-	cause and hourly notes, as if none had been met."""
-	with separate_connection():
-		names = frappe.get_all("SMS Log", filters={"message": ("like", f"{message}%")}, pluck="name")
-		if names:
-			frappe.db.delete("Notification Log", {"document_type": "SMS Log", "document_name": ("in", names)})
-		frappe.db.delete("DefaultValue", {"parent": "__default", "defkey": account_refusals.CAUSE})
-	delete_logs(message=("like", f"{message}%"))
-	for reason in reasons.ACCOUNT:
-		frappe.cache.delete_value(f"sms_log_app:account_refusal_notified:{reason}")
-	frappe.cache.delete(frappe.cache.make_key("sms_log_app:account_refusal_cause"))
-
-
 def committed_cause() -> dict | None:
 	with separate_connection():
 		return account_refusals.current_cause()
 
 
-class TestAccountRefusals(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.stub = ProviderStub("Msegat").start()
-		cls.addClassCleanup(cls.stub.stop)
-		resources = contextlib.ExitStack()
-		cls.addClassCleanup(resources.close)
-		resources.enter_context(committed_provider(cls.stub))
+class TestAccountRefusals(ProviderTestCase):
+	provider = "Msegat"
 
 	def setUp(self):
 		self.stub.reset()

@@ -2,30 +2,31 @@
 its own outcome, Unconfirmed row by row when no answer came, bulk sends on real workers with the
 site-wide rate counting numbers, and Resend."""
 
-import contextlib
 from collections import Counter
 
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
-from frappe.tests.utils import FrappeTestCase
 
 from sms_log_app import resend
 from sms_log_app.status import FAILED, QUEUED, SENT, UNCONFIRMED
-from sms_log_app.tests.provider_stubs import ProviderStub
-from sms_log_app.tests.test_account_refusals import committed_provider, forget_account_refusals
-from sms_log_app.tests.test_bulk_send import chunk_jobs, committed_rows, committed_status, numbers, wait_until
-from sms_log_app.tests.utils import WriteAheadAudit, committed_logs, run_jobs, set_limits, set_site_country
+from sms_log_app.tests.utils import (
+	ProviderTestCase,
+	WriteAheadAudit,
+	chunk_jobs,
+	committed_logs,
+	committed_rows,
+	committed_status,
+	forget_account_refusals,
+	numbers,
+	run_jobs,
+	set_limits,
+	set_site_country,
+	wait_until,
+)
 
 
-class TestBatches(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.stub = ProviderStub("Taqnyat").start()
-		cls.addClassCleanup(cls.stub.stop)
-		resources = contextlib.ExitStack()
-		cls.addClassCleanup(resources.close)
-		resources.enter_context(committed_provider(cls.stub))
+class TestBatches(ProviderTestCase):
+	provider = "Taqnyat"
 
 	def setUp(self):
 		self.stub.reset()

@@ -26,47 +26,23 @@ from rq.utils import utcnow
 from sms_log_app import bulk_send
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.recovery import INTERRUPTED
-from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.status import QUEUED, SENDING, SENT, UNCONFIRMED
 from sms_log_app.tests.utils import (
 	GatewayTestCase,
+	chunk_jobs,
+	committed_rows,
 	committed_sms_settings,
+	committed_status,
 	delete_logs,
+	numbers,
 	run_jobs,
 	set_limits,
 	start_worker,
+	wait_until,
 )
 
 MESSAGE = "Bulk send test"
 OTP_NUMBER = "+966500000099"
-WAIT = 120  # seconds a queued send may take before the test gives up
-
-
-def numbers(count: int, prefix: int) -> list[str]:
-	return [f"+9665{prefix}{n:07d}" for n in range(1, count + 1)]
-
-
-def committed_rows(log_name: str) -> list:
-	with separate_connection():
-		return frappe.get_all(
-			"SMS Log Recipient",
-			filters={"parenttype": "SMS Log", "parent": log_name},
-			fields=["idx", "number", "status", "error"],
-			order_by="idx asc",
-		)
-
-
-def committed_status(log_name: str) -> str:
-	with separate_connection():
-		return frappe.db.get_value("SMS Log", log_name, "status")
-
-
-def wait_until(condition, seconds=WAIT, what="the queued send"):
-	deadline = time.monotonic() + seconds
-	while not condition():
-		if time.monotonic() > deadline:
-			raise TimeoutError(f"Waited {seconds} s for {what}")
-		time.sleep(0.2)
 
 
 class TestBulkSend(GatewayTestCase):
@@ -279,13 +255,6 @@ class TestBulkSend(GatewayTestCase):
 		self.assertEqual([row.status for row in committed_rows(log_name)], [SENT] * 50)
 		self.assertEqual(self.gateway.received_numbers(), targets)
 		self.assertIsNone(get_job(bulk_send.job_id(log_name, 1)))
-
-
-def chunk_jobs(log_name: str) -> list:
-	with separate_connection():
-		total = frappe.db.get_value("SMS Log", log_name, "noofrequested_sms")
-	size = get_settings().recipients_per_job
-	return [get_job(bulk_send.job_id(log_name, first)) for first, _last in bulk_send.chunks(total, size)]
 
 
 def capture_send(targets: list[str]) -> str:

@@ -2,28 +2,30 @@
 site: Infobip's `results[]`, many reports in one call, each matched to its row by message id and
 number."""
 
-import contextlib
-
 import frappe
 import requests
 from frappe.core.doctype.sms_settings import sms_settings
-from frappe.tests.utils import FrappeTestCase
 
 from sms_log_app.delivery_reports import apply_waiting_reports, rotate_secret
-from sms_log_app.tests.provider_stubs import ProviderStub
-from sms_log_app.tests.test_account_refusals import committed_provider, forget_account_refusals
-from sms_log_app.tests.utils import N1, N2, N3, RECEIVE, committed_logs, served_site, set_site_country
+from sms_log_app.tests.utils import (
+	N1,
+	N2,
+	N3,
+	RECEIVE,
+	ProviderTestCase,
+	committed_logs,
+	forget_account_refusals,
+	served_site,
+	set_site_country,
+)
 
 
-class TestProviderReports(FrappeTestCase):
+class TestProviderReports(ProviderTestCase):
+	provider = "Infobip"
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.stub = ProviderStub("Infobip").start()
-		cls.addClassCleanup(cls.stub.stop)
-		resources = contextlib.ExitStack()
-		cls.addClassCleanup(resources.close)
-		resources.enter_context(committed_provider(cls.stub))
 		before = frappe.get_doc("SMS Log Settings").delivery_report_preset
 		cls.addClassCleanup(cls.restore_format, before or "Generic")
 		settings = frappe.get_doc("SMS Log Settings")
@@ -31,7 +33,9 @@ class TestProviderReports(FrappeTestCase):
 		settings.save()
 		cls.secret = rotate_secret().rsplit("secret=", 1)[1]
 		frappe.db.commit()
-		cls.client = resources.enter_context(served_site())
+		served = served_site()
+		cls.client = served.__enter__()
+		cls.addClassCleanup(served.__exit__, None, None, None)
 
 	@classmethod
 	def restore_format(cls, before):
@@ -93,18 +97,14 @@ class TestProviderReports(FrappeTestCase):
 		self.assertFalse(third.delivery_status)
 
 
-class TestReportsBeforeTheirSend(FrappeTestCase):
+class TestReportsBeforeTheirSend(ProviderTestCase):
+	provider = "Twilio"
 	"""Twilio calls its StatusCallback with *sent* within seconds, which may be before the send has
 	recorded the message id: the report is kept (SMS Delivery Report) and applied once its row is known."""
 
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.stub = ProviderStub("Twilio").start()
-		cls.addClassCleanup(cls.stub.stop)
-		resources = contextlib.ExitStack()
-		cls.addClassCleanup(resources.close)
-		resources.enter_context(committed_provider(cls.stub))
 		before = frappe.get_doc("SMS Log Settings").delivery_report_preset
 		cls.addClassCleanup(TestProviderReports.restore_format, before or "Generic")
 		settings = frappe.get_doc("SMS Log Settings")
@@ -112,7 +112,9 @@ class TestReportsBeforeTheirSend(FrappeTestCase):
 		settings.save()
 		cls.secret = rotate_secret().rsplit("secret=", 1)[1]
 		frappe.db.commit()
-		cls.client = resources.enter_context(served_site())
+		served = served_site()
+		cls.client = served.__enter__()
+		cls.addClassCleanup(served.__exit__, None, None, None)
 
 	def setUp(self):
 		self.stub.reset()

@@ -10,11 +10,11 @@ from frappe.tests.utils import FrappeTestCase
 from sms_log_app.provider_settings import provider_defaults
 from sms_log_app.providers import reasons
 from sms_log_app.tests.provider_stubs import ProviderStub
-from sms_log_app.tests.test_account_refusals import forget_account_refusals
 from sms_log_app.tests.utils import (
 	N1,
 	N2,
 	committed_logs,
+	forget_account_refusals,
 	set_limits,
 	set_site_country,
 )

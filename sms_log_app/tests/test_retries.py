@@ -1,28 +1,27 @@
 """Retries through the real send path: a 429 or a 503 with Retry-After is tried again within the
 send's deadline, and its row tells the tries; on real workers a 429 holds back the whole site."""
 
-import contextlib
-
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
-from frappe.tests.utils import FrappeTestCase
 
 from sms_log_app.status import QUEUED, SENT
-from sms_log_app.tests.provider_stubs import ProviderStub
-from sms_log_app.tests.test_account_refusals import committed_provider, forget_account_refusals
-from sms_log_app.tests.test_bulk_send import chunk_jobs, committed_rows, committed_status, numbers, wait_until
-from sms_log_app.tests.utils import committed_logs, run_jobs, set_limits, set_site_country
+from sms_log_app.tests.utils import (
+	ProviderTestCase,
+	chunk_jobs,
+	committed_logs,
+	committed_rows,
+	committed_status,
+	forget_account_refusals,
+	numbers,
+	run_jobs,
+	set_limits,
+	set_site_country,
+	wait_until,
+)
 
 
-class TestRetries(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.stub = ProviderStub("Msegat").start()
-		cls.addClassCleanup(cls.stub.stop)
-		resources = contextlib.ExitStack()
-		cls.addClassCleanup(resources.close)
-		resources.enter_context(committed_provider(cls.stub))
+class TestRetries(ProviderTestCase):
+	provider = "Msegat"
 
 	def setUp(self):
 		self.stub.reset()

@@ -15,12 +15,17 @@ import requests
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils.background_jobs import get_job
 from frappe.utils.password import update_password
 
+from sms_log_app import account_refusals, bulk_send
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.provider_settings import provider_defaults
+from sms_log_app.providers import reasons
 from sms_log_app.sms_log_app.doctype.sms_log import sms_log
-from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import LIMITS, get_settings
 from sms_log_app.tests.gateway_stub import GatewayStub
+from sms_log_app.tests.provider_stubs import ProviderStub
 
 SETTINGS_FIELDS = ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
 PASSWORD = "Sms-Log-Test-Password-1"
@@ -459,3 +464,98 @@ def two_factor_by_sms():
 	finally:
 		frappe.db.set_single_value("System Settings", before)
 		frappe.db.commit()
+
+
+# Bulk sends and providers
+# -----------------------
+WAIT = 120  # seconds a queued send may take before the test gives up
+
+
+def numbers(count: int, prefix: int) -> list[str]:
+	return [f"+9665{prefix}{n:07d}" for n in range(1, count + 1)]
+
+
+def committed_rows(log_name: str) -> list:
+	with separate_connection():
+		return frappe.get_all(
+			"SMS Log Recipient",
+			filters={"parenttype": "SMS Log", "parent": log_name},
+			fields=["idx", "number", "status", "error"],
+			order_by="idx asc",
+		)
+
+
+def committed_status(log_name: str) -> str:
+	with separate_connection():
+		return frappe.db.get_value("SMS Log", log_name, "status")
+
+
+def wait_until(condition, seconds=WAIT, what="the queued send"):
+	deadline = time.monotonic() + seconds
+	while not condition():
+		if time.monotonic() > deadline:
+			raise TimeoutError(f"Waited {seconds} s for {what}")
+		time.sleep(0.2)
+
+
+def chunk_jobs(log_name: str) -> list:
+	with separate_connection():
+		total = frappe.db.get_value("SMS Log", log_name, "noofrequested_sms")
+	size = get_settings().recipients_per_job
+	return [get_job(bulk_send.job_id(log_name, first)) for first, _last in bulk_send.chunks(total, size)]
+
+
+@contextlib.contextmanager
+def committed_provider(stub: ProviderStub):
+	"""SMS Settings on `stub`'s provider and URL, committed for other processes; restored after."""
+	before = frappe.get_doc("SMS Settings").as_dict()
+	settings = frappe.get_doc("SMS Settings")
+	settings.sms_provider = stub.provider
+	settings.update(provider_defaults(stub.provider))
+	settings.sms_gateway_url = stub.url
+	for row in settings.parameters:
+		row.value = row.value or "test"
+	settings.save()
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		settings = frappe.get_doc("SMS Settings")
+		fields = ("sms_provider", "sms_gateway_url", "message_parameter", "receiver_parameter", "use_post")
+		settings.update({field: before.get(field) for field in fields})
+		settings.set(
+			"parameters", [{k: p[k] for k in ("parameter", "value", "header")} for p in before.parameters]
+		)
+		settings.flags.ignore_mandatory = True
+		settings.save()
+		frappe.db.commit()
+
+
+def forget_account_refusals(message: str):
+	"""Delete the logs carrying `message` and their Notification Logs, and forget the refusals'
+	cause and hourly notes, as if none had been met."""
+	with separate_connection():
+		names = frappe.get_all("SMS Log", filters={"message": ("like", f"{message}%")}, pluck="name")
+		if names:
+			frappe.db.delete("Notification Log", {"document_type": "SMS Log", "document_name": ("in", names)})
+		frappe.db.delete("DefaultValue", {"parent": "__default", "defkey": account_refusals.CAUSE})
+	delete_logs(message=("like", f"{message}%"))
+	for reason in reasons.ACCOUNT:
+		frappe.cache.delete_value(f"sms_log_app:account_refusal_notified:{reason}")
+	frappe.cache.delete(frappe.cache.make_key("sms_log_app:account_refusal_cause"))
+
+
+class ProviderTestCase(FrappeTestCase):
+	"""SMS Settings on the stub of `provider` (tests/provider_stubs.py) for the whole class, committed
+	for other processes."""
+
+	provider: str
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.stub = ProviderStub(cls.provider).start()
+		cls.addClassCleanup(cls.stub.stop)
+		settings = committed_provider(cls.stub)
+		settings.__enter__()
+		cls.addClassCleanup(settings.__exit__, None, None, None)
