@@ -12,6 +12,17 @@ FAILED = "Failed"
 # A recipient whose request may or may not have reached the gateway (no answer, or its sender died),
 # and a log with such recipients and none known to be sent: never resent without the user's say
 UNCONFIRMED = "Unconfirmed"
+# A log held for later (a time to send, or a promotional send outside the sending hours), and one
+# whose unsent recipients were cancelled by a user, or that had no recipient left to send to
+SCHEDULED = "Scheduled"
+CANCELLED = "Cancelled"
+NOT_SENT = "Not Sent"
+# A recipient never sent to by the app's decision, before any request: the number opted out of
+# promotional SMS, the same message went to it a moment ago, a user cancelled the send, or the send
+# could not go out before its validity ended (its error says which)
+OPTED_OUT = "Opted Out"
+DUPLICATE = "Duplicate"
+# (CANCELLED, and EXPIRED below)
 # A log, once delivery reports arrive
 DELIVERED = "Delivered"
 PARTIALLY_DELIVERED = "Partially Delivered"
@@ -36,6 +47,11 @@ INDICATOR_COLORS = {
 	QUEUED: "gray",
 	SENDING: "light-blue",
 	UNCONFIRMED: "purple",
+	SCHEDULED: "cyan",
+	CANCELLED: "gray",
+	NOT_SENT: "gray",
+	OPTED_OUT: "gray",
+	DUPLICATE: "gray",
 }
 
 

@@ -59,6 +59,9 @@ class SMSLog(VerbatimFieldsAsText, Document):
 			"Queued",
 			"Sending",
 			"Unconfirmed",
+			"Scheduled",
+			"Cancelled",
+			"Not Sent",
 		]
 		title: DF.Data | None
 	# end: auto-generated types

@@ -32,7 +32,17 @@ class SMSLogRecipient(VerbatimFieldsAsText, Document):
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data
-		status: DF.Literal["Sent", "Failed", "Queued", "Sending", "Unconfirmed"]
+		status: DF.Literal[
+			"Sent",
+			"Failed",
+			"Queued",
+			"Sending",
+			"Unconfirmed",
+			"Opted Out",
+			"Duplicate",
+			"Cancelled",
+			"Expired",
+		]
 	# end: auto-generated types
 
 	def has_permission(self, permtype="read", *, debug=False, user=None) -> bool:
