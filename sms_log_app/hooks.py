@@ -98,7 +98,9 @@ scheduler_events = {
 			"sms_log_app.recovery.finish_interrupted_sends",
 			# delivery reports that came before their send recorded the message id
 			"sms_log_app.delivery_reports.apply_waiting_reports",
-		]
+		],
+		# the SMS provider account's balance, where its profile has a balance endpoint
+		"*/15 * * * *": ["sms_log_app.provider_balance.refresh_balance"],
 	}
 }
 
