@@ -1,12 +1,13 @@
 """Delivery reports in a provider's own format (Report Format: Provider), over real HTTP to the served
 site: Infobip's `results[]`, many reports in one call, each matched to its row by message id and
-number."""
+number; Twilio's early reports, kept and applied as the send records their message ids."""
 
 import frappe
 import requests
 from frappe.core.doctype.sms_settings import sms_settings
 
-from sms_log_app.delivery_reports import apply_waiting_reports, rotate_secret
+from sms_log_app.delivery import Report
+from sms_log_app.delivery_reports import apply_waiting_reports, keep_report, rotate_secret
 from sms_log_app.tests.utils import (
 	N1,
 	N2,
@@ -136,7 +137,7 @@ class TestReportsBeforeTheirSend(ProviderTestCase):
 		frappe.db.delete("SMS Delivery Report", {"message_id": ("in", message_ids)})
 		frappe.db.commit()
 
-	def test_a_sent_callback_before_the_send_recorded_its_id_is_kept_then_applied(self):
+	def test_a_sent_callback_before_the_send_recorded_its_id_is_applied_as_the_send_records_it(self):
 		early = []
 
 		def status_callback(request, body):
@@ -144,25 +145,25 @@ class TestReportsBeforeTheirSend(ProviderTestCase):
 			early.append(self.report({"MessageSid": body["sid"], "MessageStatus": "sent", "To": body["to"]}))
 
 		self.stub.on_answer = status_callback
-		sms_settings.send_sms([N1], self.message, success_msg=False)
+		sms_settings.send_sms([N1], self.message, success_msg=False)  # no scheduler runs in tests
 		((response,),) = (early,)
 		(log,) = committed_logs(message=self.message)
 		sid = log.recipients[0].message_id
 		self.addCleanup(self.forget, [sid, "SM-not-ours"])
-		self.assertEqual(response.status_code, 202, response.text)
+		self.assertEqual(response.status_code, 202, response.text)  # kept Unmatched as it came
+		self.assertEqual(log.recipients[0].delivery_status, "Pending", "applied as the send recorded the id")
 		frappe.db.rollback()  # see what the served site committed
 		kept = frappe.get_doc("SMS Delivery Report", response.json()["message"]["kept"])
-		self.assertEqual((kept.status, kept.message_id, kept.provider_status), ("Unmatched", sid, "sent"))
-		self.assertFalse(log.recipients[0].delivery_status, "not applied before the row is known")
+		self.assertEqual(
+			(kept.status, kept.message_id, kept.provider_status, kept.sms_log),
+			("Applied", sid, "sent", log.name),
+		)
 		stray = self.report({"MessageSid": "SM-not-ours", "MessageStatus": "delivered", "To": N2})
 		self.assertEqual(stray.status_code, 202, stray.text)
 
-		apply_waiting_reports()  # the scheduler, each minute
+		apply_waiting_reports()  # the scheduler's backstop, each minute
 
-		(log,) = committed_logs(message=self.message)
-		self.assertEqual(log.recipients[0].delivery_status, "Pending")
-		kept.reload()
-		self.assertEqual((kept.status, kept.sms_log), ("Applied", log.name))
+		frappe.db.rollback()
 		self.assertEqual(
 			frappe.db.get_value("SMS Delivery Report", {"message_id": "SM-not-ours"}, "status"),
 			"Unmatched",
@@ -177,3 +178,19 @@ class TestReportsBeforeTheirSend(ProviderTestCase):
 			frappe.get_all("SMS Delivery Report", {"message_id": sid}, pluck="status", order_by="creation"),
 			["Applied", "Applied"],
 		)
+
+	def test_the_scheduler_applies_a_kept_report_whose_row_became_known(self):
+		sms_settings.send_sms([N1], self.message, success_msg=False)
+		(log,) = committed_logs(message=self.message)
+		sid = log.recipients[0].message_id
+		self.addCleanup(self.forget, [sid])
+		# a report kept Unmatched that the send's own step did not meet (its row was recorded first)
+		report = Report(sid, N1, "Delivered", "delivered", time=None, error=None)
+		kept = keep_report(report, {"MessageSid": sid}, None)
+		frappe.db.commit()
+
+		apply_waiting_reports()
+
+		(log,) = committed_logs(message=self.message)
+		self.assertEqual(log.recipients[0].delivery_status, "Delivered")
+		self.assertEqual(frappe.db.get_value("SMS Delivery Report", kept, "status"), "Applied")
