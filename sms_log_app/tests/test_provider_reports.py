@@ -1,13 +1,18 @@
 """Delivery reports in a provider's own format (Report Format: Provider), over real HTTP to the served
 site: Infobip's `results[]`, many reports in one call, each matched to its row by message id and
-number; Twilio's early reports, kept and applied as the send records their message ids."""
+number; Twilio's early reports, kept and applied as the send records their message ids; and the kept
+reports' upkeep by Log Settings."""
 
 import frappe
 import requests
+from frappe.core.doctype.log_settings.log_settings import _supports_log_clearing
 from frappe.core.doctype.sms_settings import sms_settings
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, now_datetime
 
 from sms_log_app.delivery import Report
 from sms_log_app.delivery_reports import apply_waiting_reports, keep_report, rotate_secret
+from sms_log_app.sms_log_app.doctype.sms_delivery_report.sms_delivery_report import SMSDeliveryReport
 from sms_log_app.tests.utils import (
 	N1,
 	N2,
@@ -194,3 +199,30 @@ class TestReportsBeforeTheirSend(ProviderTestCase):
 		(log,) = committed_logs(message=self.message)
 		self.assertEqual(log.recipients[0].delivery_status, "Delivered")
 		self.assertEqual(frappe.db.get_value("SMS Delivery Report", kept, "status"), "Applied")
+
+
+class TestKeptReportsUpkeep(FrappeTestCase):
+	def test_log_settings_clear_applied_reports_after_their_days_and_unmatched_ones_after_twice(self):
+		self.assertTrue(_supports_log_clearing("SMS Delivery Report"))
+		log_settings = frappe.get_doc("Log Settings")  # as its daily clean-up takes the app's defaults
+		log_settings.set("logs_to_clear", [])
+		log_settings.add_default_logtypes()
+		self.assertIn(
+			("SMS Delivery Report", 90), {(r.ref_doctype, r.days) for r in log_settings.logs_to_clear}
+		)
+		kept = {}
+		for status, days_ago in (("Applied", 91), ("Applied", 89), ("Unmatched", 91), ("Unmatched", 181)):
+			report = Report(
+				f"upkeep-{status}-{days_ago}", N1, "Delivered", "delivered", time=None, error=None
+			)
+			name = keep_report(report, {}, frappe._dict(parent="SMS-UPKEEP") if status == "Applied" else None)
+			frappe.db.set_value("SMS Delivery Report", name, "creation", add_days(now_datetime(), -days_ago))
+			kept[(status, days_ago)] = name
+		self.addCleanup(frappe.db.delete, "SMS Delivery Report", {"name": ("in", list(kept.values()))})
+
+		SMSDeliveryReport.clear_old_logs(days=90)
+
+		left = set(frappe.get_all("SMS Delivery Report", {"name": ("in", list(kept.values()))}, pluck="name"))
+		self.assertEqual(
+			{key for key, name in kept.items() if name in left}, {("Applied", 89), ("Unmatched", 91)}
+		)
