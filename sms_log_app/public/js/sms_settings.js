@@ -30,19 +30,19 @@ frappe.ui.form.on("SMS Settings", {
 
 function check_balance(frm) {
 	if (frm.is_dirty()) {
-		frappe.msgprint(__("Save SMS Settings first: the balance is asked with the saved settings."));
+		frappe.msgprint(
+			__("Save SMS Settings first: the balance is asked with the saved settings.")
+		);
 		return;
 	}
-	frappe
-		.xcall("sms_log_app.provider_balance.check_balance")
-		.then((result) => {
-			const text = result.error
-				? __("The provider did not give the balance: {0}", [result.error])
-				: __("Balance: {0} {1}", [format_number(result.amount, null, 2), result.unit || ""]);
-			frappe.msgprint({
-				title: result.error ? __("Balance Not Read") : __("SMS Provider Balance"),
-				message: frappe.utils.escape_html(text), // the provider's words, as text
-				indicator: result.error ? "red" : "green",
-			});
+	frappe.xcall("sms_log_app.provider_balance.check_balance").then((result) => {
+		const text = result.error
+			? __("The provider did not give the balance: {0}", [result.error])
+			: __("Balance: {0} {1}", [format_number(result.amount, null, 2), result.unit || ""]);
+		frappe.msgprint({
+			title: result.error ? __("Balance Not Read") : __("SMS Provider Balance"),
+			message: frappe.utils.escape_html(text), // the provider's words, as text
+			indicator: result.error ? "red" : "green",
 		});
+	});
 }
