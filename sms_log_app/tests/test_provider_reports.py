@@ -13,16 +13,22 @@ from frappe.utils import add_days, now_datetime
 from sms_log_app.delivery import Report
 from sms_log_app.delivery_reports import apply_waiting_reports, keep_report, rotate_secret
 from sms_log_app.sms_log_app.doctype.sms_delivery_report.sms_delivery_report import SMSDeliveryReport
+from sms_log_app.status import QUEUED, SENDING
 from sms_log_app.tests.utils import (
 	N1,
 	N2,
 	N3,
 	RECEIVE,
 	ProviderTestCase,
+	chunk_jobs,
 	committed_logs,
+	committed_status,
 	forget_account_refusals,
+	run_jobs,
 	served_site,
+	set_limits,
 	set_site_country,
+	wait_until,
 )
 
 
@@ -183,6 +189,27 @@ class TestReportsBeforeTheirSend(ProviderTestCase):
 			frappe.get_all("SMS Delivery Report", {"message_id": sid}, pluck="status", order_by="creation"),
 			["Applied", "Applied"],
 		)
+
+	def test_a_bulk_sends_early_callbacks_are_applied_as_each_batch_is_recorded(self):
+		set_limits(queue_threshold=2, recipients_per_job=10, parallel_requests=1)
+		frappe.db.commit()  # the worker reads them
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(set_limits)
+		early = []
+		self.stub.on_answer = lambda request, body: early.append(
+			self.report({"MessageSid": body["sid"], "MessageStatus": "sent", "To": body["to"]})
+		)
+		sms_settings.send_sms([N1, N2, N3], self.message, success_msg=False)
+		(log,) = committed_logs(message=self.message)
+		self.assertEqual(log.status, QUEUED)
+		run_jobs(*chunk_jobs(log.name), queue="long")
+		wait_until(lambda: committed_status(log.name) not in (QUEUED, SENDING))
+
+		(log,) = committed_logs(message=self.message)
+		rows = log.recipients
+		self.addCleanup(self.forget, [r.message_id for r in rows])
+		self.assertEqual([r.status_code for r in early], [202] * 3, "each kept before its row knew its id")
+		self.assertEqual([r.delivery_status for r in rows], ["Pending"] * 3, "applied by the batch's record")
 
 	def test_the_scheduler_applies_a_kept_report_whose_row_became_known(self):
 		sms_settings.send_sms([N1], self.message, success_msg=False)
