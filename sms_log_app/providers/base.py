@@ -3,6 +3,7 @@ numbers, what the provider's answer says about each of those numbers, its delive
 request for the account's balance with what its answer says. No Frappe here."""
 
 import json
+import math
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -152,9 +153,10 @@ def beside(url: str, send_paths: tuple[str, ...], balance_path: str) -> str:
 def amount(value) -> float | None:
 	"""A balance as the provider writes it (a number, or its text), or None where it is none."""
 	try:
-		return float(str(value).replace(",", "").strip())
+		number = float(str(value).replace(",", "").strip())
 	except (TypeError, ValueError):
 		return None
+	return number if math.isfinite(number) else None
 
 
 def balance_error(answer: Answer, code=None, message=None) -> Balance:

@@ -321,3 +321,9 @@ class TestBalance(unittest.TestCase):
 	def test_a_bare_msegat_login_code_is_an_error_not_credits(self):
 		balance = profile("Msegat").read_balance(Answer(200, "OK", "1020"))
 		self.assertEqual((balance.amount, balance.error), (None, "1020"))
+
+	def test_an_answer_that_is_no_number_is_no_balance(self):
+		for text in ("", "NaN", "inf", "<html>Bad gateway</html>"):
+			balance = profile("Msegat").read_balance(Answer(200, "OK", text))
+			self.assertIsNone(balance.amount, text)
+			self.assertTrue(balance.error, text)
