@@ -677,6 +677,19 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 				await set_language(page, MANAGER, "en");
 			}
 		});
+
+		it("says so when the saved provider has no balance endpoint (the stub is Custom)", async () => {
+			await open(page, "/app/sms-settings");
+			await page.waitForFunction(() => window.cur_frm?.doc?.doctype === "SMS Settings");
+			await page.getByRole("button", { name: "Check Balance" }).click();
+			const message = page.locator(".modal.show .msgprint", {
+				hasText: "has no balance endpoint",
+			});
+			await message.waitFor();
+			await shot("33-sms-settings-check-balance.png");
+			await page.keyboard.press("Escape");
+			assert.equal(await xss_fired(page), false, "no script ran");
+		});
 	});
 
 	describe("in Arabic", () => {
