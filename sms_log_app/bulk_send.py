@@ -26,7 +26,7 @@ from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 from rq.utils import utcnow
 
-from sms_log_app import account_refusals, daily_totals, log_writer
+from sms_log_app import account_refusals, daily_totals, delivery_reports, log_writer
 from sms_log_app.gateway import ParallelSender, refuses_account
 from sms_log_app.gateway_rate import SiteRate
 from sms_log_app.gateway_settings import gateway_config, read_outcomes
@@ -155,7 +155,8 @@ def _claim(log_name: str, first: int, last: int, limit: int) -> list:
 
 
 def _record(log_name: str, rows: list, outcomes: list):
-	"""The batch's outcomes, and the log's count of recipients done, in one commit."""
+	"""The batch's outcomes, and the log's count of recipients done, in one commit, with the delivery
+	reports that came before the rows' message ids were known."""
 	modified = now_datetime()
 	log_writer.insert_rows(
 		"SMS Log Recipient",
@@ -178,6 +179,7 @@ def _record(log_name: str, rows: list, outcomes: list):
 		"update `tabSMS Log` set recipients_done = ifnull(recipients_done, 0) + %s where name = %s",
 		(len(rows), log_name),
 	)
+	delivery_reports.apply_reports_waiting_for(o.message_id for o in outcomes)
 	frappe.db.commit()
 
 

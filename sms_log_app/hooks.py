@@ -98,14 +98,17 @@ scheduler_events = {
 			"sms_log_app.recovery.finish_interrupted_sends",
 			# delivery reports that came before their send recorded the message id
 			"sms_log_app.delivery_reports.apply_waiting_reports",
-		]
+		],
+		# the SMS provider account's balance, where its profile has a balance endpoint
+		"*/15 * * * *": ["sms_log_app.provider_balance.refresh_balance"],
 	}
 }
 
 # Log Settings
 # ------------
-# An audit log: keep a year unless the administrator chooses otherwise; refused sends, 90 days.
-default_log_clearing_doctypes = {"SMS Log": 365, "SMS Send Refusal": 90}
+# An audit log: keep a year unless the administrator chooses otherwise; refused sends and applied
+# delivery reports, 90 days (unmatched reports twice as long: SMSDeliveryReport.clear_old_logs).
+default_log_clearing_doctypes = {"SMS Log": 365, "SMS Send Refusal": 90, "SMS Delivery Report": 90}
 # and never less than 30 days (SMSLog.clear_old_logs holds the same floor)
 doc_events = {
 	"Log Settings": {"validate": "sms_log_app.sms_log_app.doctype.sms_log.sms_log.refuse_short_retention"}

@@ -25,7 +25,7 @@ import frappe
 from frappe.model.naming import parse_naming_series
 from frappe.utils import now, now_datetime
 
-from sms_log_app import daily_totals
+from sms_log_app import daily_totals, delivery_reports
 from sms_log_app.gateway import Outcome
 from sms_log_app.numbers import to_e164
 from sms_log_app.status import SENDING, SENT, log_status, recipient_status, status_of_rows
@@ -145,7 +145,8 @@ def start_log(
 
 
 def finish_log(log: StartedLog, outcomes: list[Outcome]):
-	"""Record what the gateway answered for each row, and the log's counts and status, in one commit.
+	"""Record what the gateway answered for each row, and the log's counts and status, in one commit,
+	with the delivery reports that came before the rows' message ids were known.
 
 	A failure here is reported (Error Log and the app's log file) but not raised: the SMS are gone,
 	and the log, still Sending, is completed by `recovery` with those rows marked unconfirmed.
@@ -283,6 +284,7 @@ def _update(log: StartedLog, outcomes: list[Outcome]):
 		query = query.set(table[fieldname], value)
 	query.run()
 	daily_totals.move(log.counted, {**log.counted, **values})
+	delivery_reports.apply_reports_waiting_for(o.message_id for o in outcomes)
 	_tell_lists(frappe._dict(name=log.name, owner=frappe.session.user))
 
 

@@ -236,7 +236,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		await open(page, "/app/sms-logs");
 		await page.waitForSelector(".number-widget-box .number");
 		await page.waitForFunction(
-			() => document.querySelectorAll(".number-widget-box .number").length === 3
+			() => document.querySelectorAll(".number-widget-box .number").length === 4
 		);
 		const cards = await page
 			.locator(".number-widget-box")
@@ -246,14 +246,24 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 					box.querySelector(".number").innerText.trim(),
 				])
 			);
-		assert.equal(cards.length, 3);
+		assert.equal(cards.length, 4);
 		assert.deepEqual(
 			cards.map(([title]) => title.toUpperCase()),
-			["SMS SENT TODAY", "SMS FAILED TODAY", "SMS DELIVERY RATE (30 DAYS)"]
+			[
+				"SMS SENT TODAY",
+				"SMS FAILED TODAY",
+				"SMS DELIVERY RATE (30 DAYS)",
+				"SMS PROVIDER BALANCE",
+			]
 		);
 		assert.match(cards[0][1], /^\d+$/);
 		assert.match(cards[1][1], /^\d+$/);
 		assert.match(cards[2][1], /^\d+(\.\d)?%$/, "the delivery rate has one decimal at most");
+		assert.match(
+			cards[3][1],
+			/^\d[\d.,]*( \S+)?$/,
+			"the provider's balance as last read (0 before a check)"
+		);
 		await wait_for_bars(page, ".widget.dashboard-widget-box");
 		await assert_readable_dates(page, ".widget.dashboard-widget-box", assert);
 		// a legend entry per status, each whole and inside the chart (Frappe Charts cut them off)
@@ -550,7 +560,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		it("is text in the awesome bar and on the workspace", async () => {
 			await open(page, "/app/sms-logs");
 			await page.waitForFunction(
-				() => document.querySelectorAll(".number-widget-box .number").length === 3
+				() => document.querySelectorAll(".number-widget-box .number").length === 4
 			);
 			await page.fill("#navbar-search", "Mallory");
 			await page.locator(".awesomplete ul li").first().waitFor();
@@ -677,6 +687,19 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 				await set_language(page, MANAGER, "en");
 			}
 		});
+
+		it("says so when the saved provider has no balance endpoint (the stub is Custom)", async () => {
+			await open(page, "/app/sms-settings");
+			await page.waitForFunction(() => window.cur_frm?.doc?.doctype === "SMS Settings");
+			await page.getByRole("button", { name: "Check Balance" }).click();
+			const message = page.locator(".modal.show .msgprint", {
+				hasText: "has no balance endpoint",
+			});
+			await message.waitFor();
+			await shot("33-sms-settings-check-balance.png");
+			await page.keyboard.press("Escape");
+			assert.equal(await xss_fired(page), false, "no script ran");
+		});
 	});
 
 	describe("in Arabic", () => {
@@ -724,12 +747,11 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 
 			await open(page, "/app/sms-logs");
 			await page.waitForFunction(
-				() => document.querySelectorAll(".number-widget-box .number").length === 3
+				() => document.querySelectorAll(".number-widget-box .number").length === 4
 			);
-			assert.match(
-				(await page.locator(".number-widget-box").allInnerTexts()).join(" "),
-				/الرسائل المُرسلة اليوم/
-			);
+			const titles = (await page.locator(".number-widget-box").allInnerTexts()).join(" ");
+			assert.match(titles, /الرسائل المُرسلة اليوم/);
+			assert.match(titles, /رصيد مزوّد الرسائل/);
 			await wait_for_bars(page, ".widget.dashboard-widget-box");
 			await shot("16-arabic-workspace.png");
 		});

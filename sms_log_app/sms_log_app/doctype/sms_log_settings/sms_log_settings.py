@@ -59,6 +59,8 @@ class SMSLogSettings(Document):
 		hourly_otps_per_user: DF.Int
 		hourly_recipients_per_system_manager: DF.Int
 		hourly_recipients_per_user: DF.Int
+		low_balance_threshold: DF.Float
+		low_balance_warned_at: DF.Datetime | None
 		max_parts_per_message: DF.Int
 		max_recipients: DF.Int
 		messages_per_second: DF.Float
@@ -66,6 +68,9 @@ class SMSLogSettings(Document):
 		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
 		numbers_per_request: DF.Int
 		parallel_requests: DF.Int
+		provider_balance: DF.Float
+		provider_balance_checked_at: DF.Datetime | None
+		provider_balance_unit: DF.Data | None
 		queue_threshold: DF.Int
 		recipients_per_job: DF.Int
 		report_error_field: DF.Data | None
