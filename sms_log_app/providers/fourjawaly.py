@@ -22,6 +22,7 @@ from sms_log_app.providers.base import (
 
 class FourJawaly(Provider):
 	name = "4jawaly"
+	sender_parameter = "sender"
 	defaults = Defaults(
 		url="https://api-sms.4jawaly.com/api/v1/account/area/sms/send",
 		message_parameter="text",

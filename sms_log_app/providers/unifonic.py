@@ -18,6 +18,7 @@ REASONS = {"ER-04": reasons.NUMBER}
 
 class Unifonic(Provider):
 	name = "Unifonic"
+	sender_parameter = "SenderID"
 	defaults = Defaults(
 		url="https://el.cloud.unifonic.com/rest/SMS/messages",
 		message_parameter="Body",
