@@ -12,7 +12,12 @@ from frappe.utils import add_to_date, now_datetime, today
 
 from sms_log_app import bulk_send, scheduled_sends
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.promotional_rules import SENDER_ID_REFUSAL, PromotionalSenderRefused
+from sms_log_app.promotional_rules import (
+	DEFAULTS,
+	SENDER_ID_REFUSAL,
+	PromotionalSenderRefused,
+	store_defaults,
+)
 from sms_log_app.references import PROMOTIONAL, TRANSACTIONAL, message_class, send_after
 from sms_log_app.scheduled_sends import NotCancellable, cancel_send, release_due_sends
 from sms_log_app.status import (
@@ -103,6 +108,27 @@ class TestSendTiming(GatewayTestCase):
 
 	def senders(self) -> list[str]:
 		return [r["params"].get(SENDER) for r in self.gateway.requests]
+
+	def test_the_rules_are_on_by_default_on_saudi_sites_only(self):
+		fields = [*DEFAULTS, "promotional_rules"]
+		for country, code, applied in (("United Arab Emirates", "ae", 0), ("Saudi Arabia", "sa", 1)):
+			with self.subTest(country):
+				frappe.db.sql(
+					"delete from `tabSingles` where doctype = 'SMS Log Settings' and field in %(fields)s",
+					{"fields": fields},
+				)
+				set_site_country(country, code)
+				store_defaults()  # on install, by the patch, after the setup wizard
+				settings = frappe.get_doc("SMS Log Settings")
+				self.assertEqual(settings.promotional_rules, applied)
+				self.assertEqual(
+					(settings.promotional_hours_start, settings.promotional_hours_end), ("07:00", "22:00")
+				)
+				self.assertEqual((settings.promotional_validity, settings.otp_validity), (1440, 10))
+		# what an administrator set is kept
+		frappe.db.set_single_value("SMS Log Settings", "promotional_validity", 60)
+		store_defaults()
+		self.assertEqual(frappe.db.get_single_value("SMS Log Settings", "promotional_validity"), 60)
 
 	def test_a_promotional_sender_id_without_ad_is_refused_before_anything_leaves(self):
 		self.rules()
