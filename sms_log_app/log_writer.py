@@ -128,17 +128,27 @@ def start_log(
 	numbers: list[str],
 	sender_name: str,
 	status: str = SENDING,
+	row_status: str | None = None,
 	log_fields: dict | None = None,
 	notes: list[str] | None = None,
 ) -> StartedLog:
-	"""Insert one SMS Log with a row per number, both with `status` (Sending, or Queued for a bulk
-	send), and commit it before anything is sent. A failure here reaches the caller: nothing is sent
-	without its log."""
+	"""Insert one SMS Log with `status` (Sending, Queued for a bulk send, Scheduled for a held one) and a
+	row per number with `row_status` (the same by default), and commit it before anything is sent. A
+	failure here reaches the caller: nothing is sent without its log."""
 	region = site_region()
 	for attempt in range(1, WRITE_ATTEMPTS + 1):
 		try:
 			with separate_connection():
-				return _insert(message, numbers, sender_name, status, log_fields or {}, notes or [], region)
+				return _insert(
+					message,
+					numbers,
+					sender_name,
+					status,
+					row_status or status,
+					log_fields or {},
+					notes or [],
+					region,
+				)
 		except Exception as e:
 			if attempt == WRITE_ATTEMPTS or not _is_transient(e):
 				raise
@@ -185,7 +195,7 @@ def _is_transient(e: Exception) -> bool:
 	)
 
 
-def _insert(message, numbers, sender_name, status, log_fields, notes, region) -> StartedLog:
+def _insert(message, numbers, sender_name, status, row_status, log_fields, notes, region) -> StartedLog:
 	log = frappe.get_doc(
 		{
 			"doctype": "SMS Log",
@@ -208,7 +218,7 @@ def _insert(message, numbers, sender_name, status, log_fields, notes, region) ->
 	log.db_insert()
 
 	rows = [
-		recipient_row(log, idx, number, to_e164(number, region), status)
+		recipient_row(log, idx, number, to_e164(number, region), row_status)
 		for idx, number in enumerate(numbers, start=1)
 	]
 	# One multi-row INSERT instead of one per recipient: a bulk send can have thousands.

@@ -34,6 +34,8 @@ EXPIRED = "Expired"
 REJECTED = "Rejected"
 UNKNOWN = "Unknown"
 FINAL_DELIVERY = (DELIVERED, UNDELIVERED, EXPIRED, REJECTED, FAILED)
+# A recipient the app decided not to send to (its row's status; EXPIRED as a row's status, too)
+WITHHELD = (CANCELLED, EXPIRED, OPTED_OUT, DUPLICATE)
 
 # Desk's indicator colour for each status of a log, and of a recipient's outcome (anything else is a
 # failure: red). The list, the form and the timeline use it; Desk gets it at boot (`boot.py`).
@@ -99,8 +101,16 @@ def rolled_up_status(send_status: str, deliveries: list[str | None]) -> str:
 
 
 def status_of_rows(rows: list[tuple[str, str | None]]) -> str:
-	"""A finished send's status from each recipient's (status, delivery status)."""
+	"""A finished send's status from each recipient's (status, delivery status). Where nothing can have
+	gone out: Cancelled when a user cancelled some of it, Not Sent when every row was withheld (expired,
+	opted out, duplicate)."""
 	sent = sum(status == SENT for status, _ in rows)
 	unconfirmed = sum(status == UNCONFIRMED for status, _ in rows)
+	if rows and not sent and not unconfirmed:
+		statuses = {status for status, _ in rows}
+		if CANCELLED in statuses:
+			return CANCELLED
+		if statuses <= set(WITHHELD):
+			return NOT_SENT
 	deliveries = [delivery or (PENDING if status == SENT else None) for status, delivery in rows]
 	return rolled_up_status(log_status(len(rows), sent, unconfirmed), deliveries)

@@ -20,6 +20,8 @@ import {
 	KANBAN_BOARD,
 	MANAGER,
 	PLAIN_USER,
+	SCHEDULED_MESSAGE,
+	SCHEDULED_SENDER,
 	SEARCHED_E164,
 	SEARCHED_LOCAL,
 	TIMELINE_CONTACT,
@@ -277,7 +279,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 				];
 			});
 		});
-		assert.equal(legend.length, 9);
+		assert.equal(legend.length, 12);
 		for (const [label, inside] of legend) {
 			assert.ok(!label.endsWith("..."), `"${label}" is whole`);
 			assert.ok(inside, `"${label}" is inside the chart`);
@@ -635,6 +637,44 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 				await set_language(page, MANAGER, "en");
 			}
 		});
+	});
+
+	it("shows a Scheduled log with Cancel Send, and cancels it", async () => {
+		const [name] = await page.evaluate(
+			(sender) =>
+				frappe.db.get_list("SMS Log", {
+					filters: { sender_name: sender, status: "Scheduled" },
+					pluck: "name",
+				}),
+			SCHEDULED_SENDER
+		);
+		assert.ok(name, "the seed has a Scheduled log");
+		await open(page, `/app/sms-log/${encodeURIComponent(name)}`);
+		await page.waitForFunction((name) => cur_frm?.doc?.name === name, name);
+		assert.match(await page.locator(".form-message").innerText(), /Scheduled for /);
+		assert.match(
+			await page.locator(".page-head .indicator-pill:visible").first().innerText(),
+			/Scheduled/
+		);
+		assert.ok(
+			(await page.locator(".form-layout").innerText()).includes(SCHEDULED_MESSAGE),
+			"the message is shown as text"
+		);
+		const cancel = page.locator(".page-actions button", { hasText: "Cancel Send" });
+		await cancel.waitFor();
+		await shot("33-scheduled-log.png");
+
+		await cancel.click();
+		await page.locator(".modal.show .btn-modal-primary").click();
+		await page.waitForFunction(() => cur_frm?.doc?.status === "Cancelled");
+		await page.waitForFunction(() =>
+			/cancelled by/.test(document.querySelector(".form-message")?.innerText || "")
+		);
+		assert.equal(await page.locator(".page-actions button", { hasText: "Cancel Send" }).count(), 0);
+		const rows = await page.locator(".form-layout [data-fieldname=recipients]").innerText();
+		assert.match(rows, /Cancelled/);
+		assert.equal(await xss_fired(page), false, "no script ran");
+		await shot("34-scheduled-log-cancelled.png");
 	});
 
 	describe("SMS Settings with a provider chosen", () => {

@@ -91,6 +91,9 @@ class Provider:
 	secret_parameters: tuple[str, ...] = ()
 	numbers_per_request = 1  # by default: conservative, where the provider publishes no figure
 	max_numbers_per_request = 1  # the most SMS Log Settings may ask for
+	# the parameter that carries the sender ID the provider checks (None: unknown, as for Custom, whose
+	# SMS Log Settings name it)
+	sender_parameter: str | None = None
 
 	def build_request(self, config, numbers: list[str], message: str) -> Request:
 		"""The request that sends `message` to `numbers` (`config`: a gateway.GatewayConfig)."""

@@ -33,6 +33,7 @@ BALANCE_QUERY = {"is_active": "1", "order_by": "id", "order_by_type": "desc", "r
 
 class FourJawaly(Provider):
 	name = "4jawaly"
+	sender_parameter = "sender"
 	defaults = Defaults(
 		url="https://api-sms.4jawaly.com/api/v1/account/area/sms/send",
 		message_parameter="text",

@@ -52,6 +52,7 @@ REASONS = {
 
 class Infobip(Provider):
 	name = "Infobip"
+	sender_parameter = "from"
 	defaults = Defaults(
 		url="https://<base-url>.api.infobip.com/sms/2/text/advanced",
 		message_parameter="text",

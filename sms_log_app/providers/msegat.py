@@ -45,6 +45,7 @@ REASONS = {
 
 class Msegat(Provider):
 	name = "Msegat"
+	sender_parameter = "userSender"
 	defaults = Defaults(
 		url="https://www.msegat.com/gw/sendsms.php",
 		message_parameter="msg",

@@ -28,6 +28,7 @@ from sms_log_app.providers.base import (
 
 class OurSMS(Provider):
 	name = "OurSMS"
+	sender_parameter = "src"
 	defaults = Defaults(
 		url="https://api.oursms.com/msgs/sms",
 		message_parameter="body",

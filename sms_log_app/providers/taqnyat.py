@@ -44,6 +44,7 @@ REASONS = {
 
 class Taqnyat(Provider):
 	name = "Taqnyat"
+	sender_parameter = "sender"
 	defaults = Defaults(
 		url="https://api.taqnyat.sa/v1/messages",
 		message_parameter="body",

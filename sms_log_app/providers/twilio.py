@@ -37,6 +37,7 @@ REASONS = {
 
 class Twilio(Provider):
 	name = "Twilio"
+	sender_parameter = "From"
 	defaults = Defaults(
 		url="https://api.twilio.com/2010-04-01/Accounts/<AccountSid>/Messages.json",
 		message_parameter="Body",

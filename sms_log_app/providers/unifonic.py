@@ -36,6 +36,7 @@ SEND_PATHS = ("SMS/messages", "Messages/SendBulk", "Messages/Send")
 
 class Unifonic(Provider):
 	name = "Unifonic"
+	sender_parameter = "SenderID"
 	defaults = Defaults(
 		url="https://el.cloud.unifonic.com/rest/SMS/messages",
 		message_parameter="Body",

@@ -12,6 +12,7 @@ from sms_log_app.providers.custom import Custom
 
 class Yamamah(Custom):
 	name = "Yamamah"
+	sender_parameter = "Tagname"
 	defaults = Defaults(
 		url="https://api.yamamah.com/SendSMS",
 		message_parameter="SMSText",

@@ -67,6 +67,15 @@ class TestProfiles(unittest.TestCase):
 			["Custom", "Msegat", "Unifonic", "Taqnyat", "4jawaly", "OurSMS", "Yamamah", "Twilio", "Infobip"],
 		)
 
+	def test_each_provider_names_its_sender_parameter_among_its_defaults(self):
+		for name, cls in PROFILES.items():
+			with self.subTest(name):
+				if name == "Custom":
+					self.assertIsNone(cls.sender_parameter)  # SMS Log Settings name it
+					continue
+				parameters = [p.name for p in cls.defaults.parameters if not p.header]
+				self.assertIn(cls.sender_parameter, parameters)
+
 	def test_taken_only_when_the_provider_says_so(self):
 		for name, named in NAMED.items():
 			stub = self.stub(name)
