@@ -10,7 +10,15 @@ import dataclasses
 
 import frappe
 
-from sms_log_app import account_refusals, bulk_send, log_writer, references, send_notices, send_permission
+from sms_log_app import (
+	account_refusals,
+	bulk_send,
+	log_writer,
+	opt_out_link,
+	references,
+	send_notices,
+	send_permission,
+)
 from sms_log_app.gateway import GatewayConfig, Outcome, deliver
 from sms_log_app.gateway_rate import SiteRate
 from sms_log_app.gateway_settings import gateway_config, read_outcomes
@@ -87,6 +95,9 @@ def send_logged(
 		log_fields=log_fields,
 		notes=send.notes,
 	)
+	rows = log.rows_to_send()
+	if not rows:
+		return log.name, []  # every number skipped: the log is Not Sent
 	# with one number, a dead send's row is unconfirmed anyway: no need to note how far it got
 	attempts = Attempts(log.name) if len(send.numbers) > 1 else None
 	rate = SiteRate(get_settings().messages_per_second)
@@ -97,11 +108,13 @@ def send_logged(
 		nonlocal noted
 		rate.wait(last - noted, first=first)
 		noted = last
-		return attempts.note(last) if attempts else True
+		# the note is the row's own index, skipped rows counted: recovery reads it against idx
+		return attempts.note(rows[last]["idx"] - 1) if attempts else True
 
+	message = opt_out_link.personal(send.message)
+	numbers = [row["number"] for row in rows]
 	outcomes = read_outcomes(
-		deliver(config, send.numbers, send.message, deadline=deadline, before_request=before_request),
-		config,
+		deliver(config, numbers, message, deadline=deadline, before_request=before_request), config
 	)
 	log_writer.finish_log(log, [_masked(o) for o in outcomes] if mask else outcomes)
 	if attempts:

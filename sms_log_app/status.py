@@ -34,6 +34,8 @@ EXPIRED = "Expired"
 REJECTED = "Rejected"
 UNKNOWN = "Unknown"
 FINAL_DELIVERY = (DELIVERED, UNDELIVERED, EXPIRED, REJECTED, FAILED)
+# the recipients never sent to by the app's decision: they count neither for nor against a send
+SKIPPED = (OPTED_OUT, DUPLICATE, CANCELLED, EXPIRED)
 
 # Desk's indicator colour for each status of a log, and of a recipient's outcome (anything else is a
 # failure: red). The list, the form and the timeline use it; Desk gets it at boot (`boot.py`).
@@ -99,7 +101,11 @@ def rolled_up_status(send_status: str, deliveries: list[str | None]) -> str:
 
 
 def status_of_rows(rows: list[tuple[str, str | None]]) -> str:
-	"""A finished send's status from each recipient's (status, delivery status)."""
+	"""A finished send's status from each recipient's (status, delivery status). Skipped recipients
+	(opted out, duplicates...) do not count; a send that skipped every one was Not Sent."""
+	rows = [(status, delivery) for status, delivery in rows if status not in SKIPPED]
+	if not rows:
+		return NOT_SENT
 	sent = sum(status == SENT for status, _ in rows)
 	unconfirmed = sum(status == UNCONFIRMED for status, _ in rows)
 	deliveries = [delivery or (PENDING if status == SENT else None) for status, delivery in rows]

@@ -3,7 +3,10 @@ import unittest
 from sms_log_app.masking import mask_codes
 from sms_log_app.status import (
 	DELIVERED,
+	DUPLICATE,
 	FAILED,
+	NOT_SENT,
+	OPTED_OUT,
 	PARTIALLY_DELIVERED,
 	PARTIALLY_SENT,
 	SENT,
@@ -36,6 +39,15 @@ class TestLogStatus(unittest.TestCase):
 		)
 		self.assertEqual(status_of_rows([(UNCONFIRMED, None), (FAILED, None)]), UNCONFIRMED)
 		self.assertEqual(status_of_rows([(SENT, None), (SENT, None)]), SENT)
+
+	def test_skipped_rows_do_not_make_a_send_look_failed(self):
+		self.assertEqual(status_of_rows([(SENT, None), (OPTED_OUT, None), (DUPLICATE, None)]), SENT)
+		self.assertEqual(status_of_rows([(SENT, DELIVERED), (OPTED_OUT, None)]), DELIVERED)
+		self.assertEqual(status_of_rows([(FAILED, None), (OPTED_OUT, None)]), FAILED)
+		self.assertEqual(status_of_rows([(SENT, None), (FAILED, None), (DUPLICATE, None)]), PARTIALLY_SENT)
+
+	def test_a_send_that_skipped_everyone_was_not_sent(self):
+		self.assertEqual(status_of_rows([(OPTED_OUT, None), (DUPLICATE, None)]), NOT_SENT)
 
 
 class TestMaskCodes(unittest.TestCase):
