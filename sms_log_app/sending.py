@@ -60,7 +60,7 @@ def send_and_log(
 	config = gateway_config(settings.gateway_timeout)
 	log_name, outcomes = send_logged(config, send, log_fields=log_fields, deadline=settings.send_deadline)
 	if success_msg:
-		send_notices.show_summary(outcomes, log_name)
+		send_notices.show_summary(outcomes, log_name, skipped=len(send.numbers) - len(outcomes))
 	return log_name
 
 
