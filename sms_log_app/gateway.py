@@ -100,8 +100,8 @@ def deliver(
 	max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
 	before_request: Callable[[int], bool] | None = None,
 ) -> list[Outcome]:
-	"""Send `message` to every number, `config.numbers_per_request` numbers a request, in turn; a
-	rejected number never stops the others.
+	"""Send `message` to every number, `config.numbers_per_request` numbers a request (one, where
+	`message` gives each number its own text), in turn; a rejected number never stops the others.
 
 	The whole send takes bounded time: once `deadline` seconds have passed, or once the gateway has
 	failed (no answer, or a 5xx) for `max_consecutive_failures` requests in a row, the remaining
@@ -172,9 +172,10 @@ def gateway_failed(outcome: Outcome) -> bool:
 
 
 class ParallelSender:
-	"""Sends one message to many numbers, `config.numbers_per_request` a request, with up to `parallel`
-	requests in flight, each thread on a kept-alive connection of its own. `before_request(count)` runs
-	in the sending thread before each request of `count` numbers (a rate limit). Once the gateway has
+	"""Sends one message (or a text per number: `Text`) to many numbers, `config.numbers_per_request`
+	a request (one, for a text per number), with up to `parallel` requests in flight, each thread on a
+	kept-alive connection of its own. `before_request(count)` runs in the sending thread before each
+	request of `count` numbers (a rate limit). Once the gateway has
 	failed for `max_consecutive_failures` requests in a row, in the order their answers came, no
 	further request goes out: those numbers get GATEWAY_DOWN. Nor once the provider refused the
 	account, here or where `refused_elsewhere()` says so (another process sending the same log): those

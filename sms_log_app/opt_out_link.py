@@ -94,7 +94,6 @@ def opt_out(n: str | None = None, t: str | None = None, lang: str | None = None)
 	if not e164:
 		frappe.throw(frappe._("This opt-out link is not valid."), ForgedOptOutLink)
 	opt_outs.record(e164, opt_outs.LINK)
-	frappe.db.commit()
 	query = f"n={n}&t={t}" + (f"&lang={lang}" if lang in ("ar", "en") else "")
 	frappe.local.response["type"] = "redirect"
 	frappe.local.response["location"] = f"{ROUTE}?{query}"

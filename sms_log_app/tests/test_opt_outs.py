@@ -103,6 +103,19 @@ class TestOptOuts(SMSLogTestCase):
 		self.promotional([N2], f"{self.message} later")
 		self.assertEqual(rows_by_number(self.the_log(f"{self.message} later").name)[N2].status, OPTED_OUT)
 
+	def test_a_customers_timeline_shows_the_opt_out(self):
+		if not frappe.db.exists("DocType", "Customer"):
+			self.skipTest("Customer comes with ERPNext")
+		committed_opt_out(self, N3)
+		with separate_connection():  # committed, as the timeline reads them
+			customer = frappe.get_doc(
+				{"doctype": "Customer", "customer_name": self.message, "mobile_no": N3}
+			).insert()
+		self.addCleanup(delete_committed, "Customer", customer.name)
+		with separate_connection():
+			contents = [e["content"] for e in timeline_entries("Customer", customer.name)]
+		self.assertTrue(any("opted out of promotional SMS" in c and N3 in c for c in contents), contents)
+
 	def test_a_bad_number_is_refused_clearly(self):
 		with self.assertRaisesRegex(opt_outs.InvalidOptOutNumber, "not a mobile number"):
 			frappe.get_doc({"doctype": "SMS Opt-Out", "number": "call me"}).insert()
