@@ -1,5 +1,5 @@
 """The opt-out link of a promotional SMS: `{opt_out_link}` in a message becomes, for each recipient, a
-short link to the public page `/sms-opt-out` (www/sms-opt-out.py) that records the opt-out in one click.
+short link to the public page `/sms-opt-out` (`opt_out_page`) that records the opt-out in one click.
 
 The link carries the number and a token, a truncated HMAC of the number with the site's encryption
 key: nobody can opt out a number without its link. A message with the placeholder is personal, so it

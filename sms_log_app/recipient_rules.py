@@ -42,16 +42,18 @@ def skipped(
 	return {i: reasons[n] for i, n in enumerate(normalized) if n in reasons}
 
 
+# The queries below pass the numbers as one parameter, which the driver escapes: pypika renders an
+# IN list of 10,000 values about ten times slower.
+
+
 def opted_out(numbers: set[str]) -> dict[str, object]:
 	"""When each of `numbers` (E.164) with an opt-out in force opted out: one query on the key."""
-	table = frappe.qb.DocType("SMS Opt-Out")
-	rows = (
-		frappe.qb.from_(table)
-		.select(table.name, table.opted_out_at)
-		.where(table.name.isin(sorted(numbers)) & (table.removed == 0))
-		.run()
+	return dict(
+		frappe.db.sql(
+			"select name, opted_out_at from `tabSMS Opt-Out` where name in %(numbers)s and removed = 0",
+			{"numbers": tuple(numbers)},
+		)
 	)
-	return dict(rows)
 
 
 def earlier_sends(numbers: set[str], message: str, minutes: int) -> dict[str, tuple[str, object]]:
@@ -59,20 +61,17 @@ def earlier_sends(numbers: set[str], message: str, minutes: int) -> dict[str, tu
 	on the recipients' (normalized_number, creation) index."""
 	if not numbers:
 		return {}
-	row, log = frappe.qb.DocType("SMS Log Recipient"), frappe.qb.DocType("SMS Log")
-	rows = (
-		frappe.qb.from_(row)
-		.join(log)
-		.on(log.name == row.parent)
-		.select(row.normalized_number, row.parent, row.creation)
-		.where(
-			row.normalized_number.isin(sorted(numbers))
-			& (row.creation >= now_datetime() - timedelta(minutes=minutes))
-			& (row.parenttype == "SMS Log")
-			& row.status.isin(GONE_OR_GOING)
-			& (log.message == message)
-		)
-		.orderby(row.creation)
-		.run()
+	rows = frappe.db.sql(
+		"""select row.normalized_number, row.parent, row.creation
+		from `tabSMS Log Recipient` row join `tabSMS Log` log on log.name = row.parent
+		where row.normalized_number in %(numbers)s and row.creation >= %(since)s
+		and row.parenttype = 'SMS Log' and row.status in %(statuses)s and log.message = %(message)s
+		order by row.creation""",
+		{
+			"numbers": tuple(numbers),
+			"since": now_datetime() - timedelta(minutes=minutes),
+			"statuses": GONE_OR_GOING,
+			"message": message,
+		},
 	)
 	return {number: (parent, creation) for number, parent, creation in rows}  # the newest wins
