@@ -30,7 +30,7 @@ from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 from rq.utils import utcnow
 
-from sms_log_app import account_refusals, daily_totals, delivery_reports, log_writer, validity
+from sms_log_app import account_refusals, daily_totals, delivery_reports, log_writer, opt_out_link, validity
 from sms_log_app.gateway import ParallelSender, refuses_account
 from sms_log_app.gateway_rate import SiteRate
 from sms_log_app.gateway_settings import gateway_config, read_outcomes
@@ -70,8 +70,9 @@ def queue_send(send: Send, log_fields: dict) -> str:
 		log_fields=log_fields,
 		notes=send.notes,
 	)
-	for first, last in chunks(len(send.numbers), get_settings().recipients_per_job):
-		enqueue(log.name, first, last)
+	if log.rows_to_send():  # else every number was skipped: the log is Not Sent
+		for first, last in chunks(len(send.numbers), get_settings().recipients_per_job):
+			enqueue(log.name, first, last)
 	return log.name
 
 
@@ -115,7 +116,7 @@ def send_chunk(log_name: str, first: int, last: int):
 		config = gateway_config(settings.gateway_timeout, log.message_class)
 		with ParallelSender(
 			config,
-			message,
+			opt_out_link.personal(message),
 			settings.parallel_requests,
 			before_request=rate.wait,
 			refused_elsewhere=account_refusals.refused_elsewhere(log_name),

@@ -94,14 +94,14 @@ STOPPED = "Not sent: the send's progress could not be recorded, so it stopped"
 def deliver(
 	config: GatewayConfig,
 	numbers: list[str],
-	message: str,
+	message: "Text",
 	*,
 	deadline: float | None = None,
 	max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
 	before_request: Callable[[int], bool] | None = None,
 ) -> list[Outcome]:
-	"""Send `message` to every number, `config.numbers_per_request` numbers a request, in turn; a
-	rejected number never stops the others.
+	"""Send `message` to every number, `config.numbers_per_request` numbers a request (one, where
+	`message` gives each number its own text), in turn; a rejected number never stops the others.
 
 	The whole send takes bounded time: once `deadline` seconds have passed, or once the gateway has
 	failed (no answer, or a 5xx) for `max_consecutive_failures` requests in a row, the remaining
@@ -114,7 +114,7 @@ def deliver(
 	outcomes = [None if is_dialable(n) else Outcome(n, False, error=NOT_DIALABLE) for n in numbers]
 	failures_in_a_row, stopped, account_refusal = 0, False, None
 	with requests.Session() as session:
-		for batch in batches(outcomes, config.numbers_per_request):
+		for batch in batches(outcomes, per_request(config, message)):
 			if account_refusal:
 				results = [not_sent_after(numbers[i], account_refusal) for i in batch]
 			elif stopped:
@@ -131,12 +131,27 @@ def deliver(
 			else:
 				retry_until = None if deadline is None else started + deadline
 				batch_numbers = [numbers[i] for i in batch]
-				results = send_batch(session, config, batch_numbers, message, retry_until=retry_until)
+				text = text_of(message, batch_numbers)
+				results = send_batch(session, config, batch_numbers, text, retry_until=retry_until)
 				failures_in_a_row = failures_in_a_row + results[0].attempts if request_failed(results) else 0
 				account_refusal = next((o for o in results if refuses_account(o)), None)
 			for i, outcome in zip(batch, results, strict=True):
 				outcomes[i] = outcome
 	return outcomes
+
+
+# A message, or a function that gives each number its own text (one number a request then)
+Text = str | Callable[[str], str]
+
+
+def per_request(config: GatewayConfig, message: Text) -> int:
+	"""Numbers a request carries: one where each number has its own text."""
+	return 1 if callable(message) else config.numbers_per_request
+
+
+def text_of(message: Text, numbers: list[str]) -> str:
+	"""The text of a request to `numbers` (one number, where the text is personal)."""
+	return message(numbers[0]) if callable(message) else message
 
 
 def batches(outcomes: list[Outcome | None], size: int) -> list[list[int]]:
@@ -157,9 +172,10 @@ def gateway_failed(outcome: Outcome) -> bool:
 
 
 class ParallelSender:
-	"""Sends one message to many numbers, `config.numbers_per_request` a request, with up to `parallel`
-	requests in flight, each thread on a kept-alive connection of its own. `before_request(count)` runs
-	in the sending thread before each request of `count` numbers (a rate limit). Once the gateway has
+	"""Sends one message (or a text per number: `Text`) to many numbers, `config.numbers_per_request`
+	a request (one, for a text per number), with up to `parallel` requests in flight, each thread on a
+	kept-alive connection of its own. `before_request(count)` runs in the sending thread before each
+	request of `count` numbers (a rate limit). Once the gateway has
 	failed for `max_consecutive_failures` requests in a row, in the order their answers came, no
 	further request goes out: those numbers get GATEWAY_DOWN. Nor once the provider refused the
 	account, here or where `refused_elsewhere()` says so (another process sending the same log): those
@@ -169,7 +185,7 @@ class ParallelSender:
 	def __init__(
 		self,
 		config: GatewayConfig,
-		message: str,
+		message: Text,
 		parallel: int,
 		before_request: Callable[[int], None] | None = None,
 		max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
@@ -190,7 +206,7 @@ class ParallelSender:
 	def send(self, numbers: list[str]) -> list[Outcome]:
 		"""The outcome of each number, in the order of `numbers`."""
 		outcomes = [None if is_dialable(n) else Outcome(n, False, error=NOT_DIALABLE) for n in numbers]
-		batched = batches(outcomes, self.config.numbers_per_request)
+		batched = batches(outcomes, per_request(self.config, self.message))
 		answers = self._pool.map(self._send, [[numbers[i] for i in batch] for batch in batched])
 		for batch, results in zip(batched, answers, strict=True):
 			for i, outcome in zip(batch, results, strict=True):
@@ -204,7 +220,8 @@ class ParallelSender:
 			self.before_request(len(numbers))
 		if account_refusal := self.refusal or (self.refused_elsewhere and self.refused_elsewhere()):
 			return [not_sent_after(n, account_refusal) for n in numbers]
-		outcomes = send_batch(self._session(), self.config, numbers, self.message, throttled=self.throttled)
+		text = text_of(self.message, numbers)
+		outcomes = send_batch(self._session(), self.config, numbers, text, throttled=self.throttled)
 		with self._lock:
 			failed = request_failed(outcomes)
 			self.failures_in_a_row = self.failures_in_a_row + outcomes[0].attempts if failed else 0

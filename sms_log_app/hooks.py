@@ -87,6 +87,9 @@ app_include_js = [
 ]
 # The status colours of SMS Logs, one map for the server and Desk (status.INDICATOR_COLORS).
 boot_session = "sms_log_app.boot.boot_session"
+# The public page of an SMS's opt-out link, without the website's context (opt_out_page.py)
+page_renderer = ["sms_log_app.opt_out_page.OptOutPage"]
+
 # The SMS sent for a document, or to a person's numbers, on its form timeline (every DocType).
 additional_timeline_content = {"*": ["sms_log_app.timeline.timeline_entries"]}
 

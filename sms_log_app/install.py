@@ -1,6 +1,6 @@
 import frappe
 
-from sms_log_app import account_refusals, adoption, daily_totals, provider_settings, references
+from sms_log_app import account_refusals, adoption, daily_totals, opt_outs, provider_settings, references
 
 DEFAULT_SENDER_NAME_ROLES = ("System Manager",)
 
@@ -8,6 +8,7 @@ DEFAULT_SENDER_NAME_ROLES = ("System Manager",)
 def before_install_or_migrate():
 	adoption.skip_own_definition_where_adopted()
 	account_refusals.add_workspace_block()  # the SMS Logs workspace shows it
+	opt_outs.add_role()  # before the sync, which gives SMS Opt-Out's permissions to it
 
 
 def after_install_or_migrate():

@@ -25,10 +25,10 @@ import frappe
 from frappe.model.naming import parse_naming_series
 from frappe.utils import now, now_datetime
 
-from sms_log_app import daily_totals, delivery_reports
+from sms_log_app import daily_totals, delivery_reports, recipient_rules
 from sms_log_app.gateway import Outcome
 from sms_log_app.numbers import to_e164
-from sms_log_app.status import SENDING, SENT, log_status, recipient_status, status_of_rows
+from sms_log_app.status import NOT_SENT, SENDING, SENT, SKIPPED, recipient_status, status_of_rows
 
 WRITE_ATTEMPTS = 3
 RECIPIENT_FIELDS = (
@@ -121,6 +121,10 @@ class StartedLog:
 	rows: list[dict]  # as inserted, in RECIPIENT_FIELDS order
 	stock_sent_count: bool  # the owner's `no_of_sent_sms` is there to keep too
 
+	def rows_to_send(self) -> list[dict]:
+		"""The rows the send goes to: not those it skips (`recipient_rules`)."""
+		return [row for row in self.rows if row["status"] not in SKIPPED]
+
 
 def start_log(
 	*,
@@ -134,7 +138,8 @@ def start_log(
 ) -> StartedLog:
 	"""Insert one SMS Log with `status` (Sending, Queued for a bulk send, Scheduled for a held one) and a
 	row per number with `row_status` (the same by default), and commit it before anything is sent. A
-	failure here reaches the caller: nothing is sent without its log."""
+	failure here reaches the caller: nothing is sent without its log. The numbers the send skips
+	(`recipient_rules`) get their own status instead, and a log that skips every one is Not Sent."""
 	region = site_region()
 	for attempt in range(1, WRITE_ATTEMPTS + 1):
 		try:
@@ -196,6 +201,8 @@ def _is_transient(e: Exception) -> bool:
 
 
 def _insert(message, numbers, sender_name, status, row_status, log_fields, notes, region) -> StartedLog:
+	normalized = [to_e164(number, region) for number in numbers]
+	skipped = recipient_rules.skipped(normalized, message, log_fields.get("message_class"))
 	log = frappe.get_doc(
 		{
 			"doctype": "SMS Log",
@@ -206,7 +213,7 @@ def _insert(message, numbers, sender_name, status, row_status, log_fields, notes
 			"requested_numbers": "\n".join(numbers),
 			"noofsent_sms": 0,
 			"sent_to": "",
-			"status": status,
+			"status": NOT_SENT if len(skipped) == len(numbers) else status,
 			"send_notes": "\n".join(notes) or None,
 			**log_fields,
 		}
@@ -218,8 +225,8 @@ def _insert(message, numbers, sender_name, status, row_status, log_fields, notes
 	log.db_insert()
 
 	rows = [
-		recipient_row(log, idx, number, to_e164(number, region), row_status)
-		for idx, number in enumerate(numbers, start=1)
+		recipient_row(log, i + 1, number, normalized[i], *skipped.get(i, (row_status, None)))
+		for i, number in enumerate(numbers)
 	]
 	# One multi-row INSERT instead of one per recipient: a bulk send can have thousands.
 	insert_rows("SMS Log Recipient", RECIPIENT_FIELDS, [tuple(row.values()) for row in rows])
@@ -258,6 +265,7 @@ def recipient_row(
 
 
 def _update(log: StartedLog, outcomes: list[Outcome]):
+	"""`outcomes` are those of `log.rows_to_send()`, in order."""
 	modified = now()
 	rows = [
 		{
@@ -269,7 +277,7 @@ def _update(log: StartedLog, outcomes: list[Outcome]):
 			"gateway_response": o.response,
 			"message_id": o.message_id,
 		}
-		for row, o in zip(log.rows, outcomes, strict=True)
+		for row, o in zip(log.rows_to_send(), outcomes, strict=True)
 	]
 	# every row in one statement: each is there already, so each "duplicate" takes the new values
 	insert_rows(
@@ -279,9 +287,9 @@ def _update(log: StartedLog, outcomes: list[Outcome]):
 		on_duplicate=OUTCOME_FIELDS,
 	)
 	sent_to = [o.number for o in outcomes if o.accepted]
-	unconfirmed = sum(o.unconfirmed and not o.accepted for o in outcomes)
+	skipped = [(row["status"], None) for row in log.rows if row["status"] in SKIPPED]
 	values = {
-		"status": log_status(len(outcomes), len(sent_to), unconfirmed),
+		"status": status_of_rows([(row["status"], None) for row in rows] + skipped),
 		"noofsent_sms": len(sent_to),
 		"sent_to": "\n".join(sent_to),
 		"modified": modified,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import frappe
 from frappe import _
 
+from sms_log_app import opt_out_link
 from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
 
@@ -124,7 +125,7 @@ def check_message(message: str, max_parts: int):
 			),
 			InvalidMessage,
 		)
-	encoding, parts = count_segments(message)
+	encoding, parts = count_segments(opt_out_link.as_counted(message))
 	if parts > max_parts:
 		frappe.throw(
 			_(

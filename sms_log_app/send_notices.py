@@ -31,10 +31,17 @@ def show_scheduled(count: int, log_name: str, until):
 	)
 
 
-def show_summary(outcomes: list[Outcome], log_name: str | None):
+def show_summary(outcomes: list[Outcome], log_name: str | None, skipped: int = 0):
+	"""`skipped`: the numbers the send skipped (`recipient_rules`), which have no outcome."""
 	sent = sum(o.accepted for o in outcomes)
 	failed = len(outcomes) - sent
 	link = log_link(log_name)
+	if skipped:
+		link = (
+			_("{0} numbers skipped: opted out, or sent the same message a moment ago.").format(skipped)
+			+ " "
+			+ link
+		)
 	if not failed:
 		frappe.msgprint(_("SMS sent to {0} recipients. {1}").format(sent, link), indicator="green")
 		return

@@ -27,7 +27,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_fullname, get_system_timezone, now_datetime
 
-from sms_log_app import log_writer
+from sms_log_app import log_writer, opt_out_link
 from sms_log_app.client_address import client_ip
 from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
@@ -107,7 +107,7 @@ def take_parts(recipients: int, message: str):
 	whole, with `SMSCapExceeded` (HTTP 429), where it would pass one."""
 	user = frappe.session.user
 	now = now_datetime()
-	segments = count_segments(message)[1]
+	segments = count_segments(opt_out_link.as_counted(message))[1]
 	parts = recipients * segments
 	caps = recipient_caps(user, get_settings(), now)
 	passed, count = frappe.cache.register_script(TAKE_RECIPIENTS)(
@@ -150,7 +150,7 @@ def take_notification_parts(recipients: int, message: str) -> bool:
 			resets_at,
 		),
 	]
-	parts = recipients * count_segments(message)[1]
+	parts = recipients * count_segments(opt_out_link.as_counted(message))[1]
 	passed, _count = frappe.cache.register_script(TAKE_RECIPIENTS)(
 		keys=[cap.key for cap in caps],
 		args=[parts, *[v for cap in caps for v in (cap.limit, seconds_until(cap.resets_at, now))]],

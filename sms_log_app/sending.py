@@ -16,6 +16,7 @@ from sms_log_app import (
 	account_refusals,
 	bulk_send,
 	log_writer,
+	opt_out_link,
 	promotional_rules,
 	references,
 	scheduled_sends,
@@ -71,7 +72,7 @@ def send_and_log(
 		return log_name
 	log_name, outcomes = send_logged(config, send, log_fields=log_fields, deadline=settings.send_deadline)
 	if success_msg:
-		send_notices.show_summary(outcomes, log_name)
+		send_notices.show_summary(outcomes, log_name, skipped=len(send.numbers) - len(outcomes))
 	return log_name
 
 
@@ -106,6 +107,9 @@ def send_logged(
 		log_fields=log_fields,
 		notes=send.notes,
 	)
+	rows = log.rows_to_send()
+	if not rows:
+		return log.name, []  # every number skipped: the log is Not Sent
 	# with one number, a dead send's row is unconfirmed anyway: no need to note how far it got
 	attempts = Attempts(log.name) if len(send.numbers) > 1 else None
 	rate = SiteRate(get_settings().messages_per_second)
@@ -116,11 +120,13 @@ def send_logged(
 		nonlocal noted
 		rate.wait(last - noted, first=first)
 		noted = last
-		return attempts.note(last) if attempts else True
+		# the note is the row's own index, skipped rows counted: recovery reads it against idx
+		return attempts.note(rows[last]["idx"] - 1) if attempts else True
 
+	message = opt_out_link.personal(send.message)
+	numbers = [row["number"] for row in rows]
 	outcomes = read_outcomes(
-		deliver(config, send.numbers, send.message, deadline=deadline, before_request=before_request),
-		config,
+		deliver(config, numbers, message, deadline=deadline, before_request=before_request), config
 	)
 	log_writer.finish_log(log, [_masked(o) for o in outcomes] if mask else outcomes)
 	if attempts:

@@ -41,13 +41,23 @@ PRIMARY_CONTACT_FIELD = {"Customer": "customer_primary_contact", "Supplier": "su
 
 def timeline_entries(doctype: str, docname: str) -> list[dict]:
 	"""The `additional_timeline_content` hook: the newest SMS sent for this document or to the
-	person's phone numbers, one entry per SMS Log, and a link to the SMS Log list for the rest."""
-	if not frappe.has_permission("SMS Log", "read"):
+	person's phone numbers, one entry per SMS Log, a link to the SMS Log list for the rest, and when
+	the person's numbers opted out of promotional SMS (and when such an opt-out was removed)."""
+	may_read_logs = frappe.has_permission("SMS Log", "read")
+	may_read_opt_outs = doctype in PERSON_NUMBER_FIELDS and frappe.has_permission("SMS Opt-Out", "read")
+	if not (may_read_logs or may_read_opt_outs):
 		return []
+	numbers = person_numbers(doctype, docname)
+	entries = opt_out_entries(numbers) if may_read_opt_outs else []
+	if may_read_logs:
+		entries += sms_entries(doctype, docname, numbers)
+	return entries
 
+
+def sms_entries(doctype: str, docname: str, numbers: list[str]) -> list[dict]:
+	"""The newest SMS sent for the document or to `numbers`, and a link to the rest."""
 	unrestricted = has_unrestricted_read("SMS Log")
 	referenced = newest_logs_for_document(doctype, docname, unrestricted)
-	numbers = person_numbers(doctype, docname)
 	to_person, outcomes = {}, {}
 	for row in rows_to_numbers(numbers, unrestricted):
 		to_person[row.name] = row.creation
@@ -266,6 +276,36 @@ def log_entry(log, outcomes: list[tuple[str, int, str]], labels: Labels) -> dict
 	<div class="sms-log-timeline-message" dir="auto">{escape(excerpt(log.message))}</div>
 </div>"""
 	return {"icon": "small-message", "is_card": True, "creation": log.creation, "content": content}
+
+
+def opt_out_entries(numbers: list[str]) -> list[dict]:
+	"""An entry for each opt-out of `numbers` (one query on the key), and one for its removal."""
+	if not numbers:
+		return []
+	entries = []
+	for opt_out in frappe.get_all(
+		"SMS Opt-Out",
+		filters={"name": ("in", numbers)},
+		fields=["name", "opted_out_at", "source", "removed", "removed_at", "removed_by", "removal_reason"],
+	):
+		number = f'<a href="/app/sms-opt-out/{escape(quote(opt_out.name))}"><bdi dir="ltr">{escape(opt_out.name)}</bdi></a>'
+		text = _("{0} opted out of promotional SMS ({1}).").format(number, escape(_(opt_out.source or "")))
+		entries.append(opt_out_entry(opt_out.opted_out_at, text))
+		if opt_out.removed:
+			removal = _("The opt-out of {0} was removed by {1}: {2}").format(
+				number,
+				escape(frappe.utils.get_fullname(opt_out.removed_by)),
+				escape(opt_out.removal_reason or ""),
+			)
+			entries.append(opt_out_entry(opt_out.removed_at, removal))
+	return entries
+
+
+def opt_out_entry(creation, text: str) -> dict:
+	content = f"""<div class="sms-opt-out-timeline-entry">{text}
+	<div class="text-muted small my-1">{escape(format_datetime(creation))}</div>
+</div>"""
+	return {"icon": "small-message", "is_card": True, "creation": creation, "content": content}
 
 
 def excerpt(message: str | None) -> str:

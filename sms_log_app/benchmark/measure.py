@@ -20,10 +20,21 @@ from frappe.desk import reportview
 from frappe.desk.form.load import getdoc
 from frappe.utils import add_days, today
 
-from sms_log_app import bulk_send, log_writer, phone_search, recovery, sending, timeline
+from sms_log_app import (
+	bulk_send,
+	log_writer,
+	opt_out_link,
+	phone_search,
+	recipient_rules,
+	recovery,
+	sending,
+	timeline,
+)
 from sms_log_app.benchmark.seed import SENDER_PREFIX
 from sms_log_app.gateway import Outcome, deliver
 from sms_log_app.gateway_settings import gateway_config
+from sms_log_app.numbers import to_e164
+from sms_log_app.references import PROMOTIONAL
 from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
@@ -31,7 +42,13 @@ from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary im
 )
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.provider_stubs import ProviderStub
-from sms_log_app.tests.utils import committed_provider, committed_sms_settings, free_port, start_worker
+from sms_log_app.tests.utils import (
+	committed_provider,
+	committed_sms_settings,
+	free_port,
+	served_site,
+	start_worker,
+)
 
 CAPTURE_SENDER = SENDER_PREFIX + "Capture"
 # what the SMS Log list view asks for: standard fields, the in-list-view fields and the title field
@@ -62,6 +79,7 @@ class Figure:
 	rows: str
 	samples: list[float]
 	target: float | None = None  # seconds
+	by_p95: bool = False  # the target holds for the 95th percentile, not the median
 
 	@property
 	def median(self) -> float:
@@ -75,7 +93,9 @@ class Figure:
 
 	@property
 	def met(self) -> bool | None:
-		return None if self.target is None else self.median < self.target
+		if self.target is None:
+			return None
+		return (self.p95 if self.by_p95 else self.median) < self.target
 
 
 @dataclass
@@ -268,11 +288,11 @@ def queued_send_slow_gateway(recipients: int, gateway: GatewayStub, delay: float
 	return [Figure(label, f"{recipients:,} recipients", [queued], target=recipients / 100)]
 
 
-def _queued_in_process(targets: list[str], message: str) -> float:
+def _queued_in_process(targets: list[str], message: str, log_fields: dict | None = None) -> float:
 	"""Seconds from queueing a send to its completion, its jobs run here one after another."""
 	started = time.perf_counter()
 	with patch.object(bulk_send, "enqueue", lambda *args: None):  # the jobs run here instead
-		log_name = bulk_send.queue_send(Send(targets, message, SENDER_PREFIX + "Queue"), {})
+		log_name = bulk_send.queue_send(Send(targets, message, SENDER_PREFIX + "Queue"), log_fields or {})
 	frappe.db.commit()  # see the log, written on a connection of its own, as a worker would
 	bulk_send.send_queued(log_name)
 	return time.perf_counter() - started
@@ -535,3 +555,78 @@ def provider_batches(recipients: int, sizes=(1, 10, 100), delay: float = 0.1, pa
 			1,
 		),
 	]
+
+
+def opt_out_check(
+	recipients: int = 10_000, opted_out: int = 1_000, stored: int = 10_000, runs: int = 10
+) -> list:
+	"""A promotional queued send to `recipients` numbers, `opted_out` of them among `stored` opt-outs,
+	its jobs run in this process against an instant stub in a process of its own; and the time its
+	opt-out check (`recipient_rules.skipped`, run once as the log is written) takes on those numbers.
+	The target: the check adds at most 5 % to the send's time."""
+	targets = numbers(recipients)
+	step = max(recipients // opted_out, 1)
+	stored_numbers = targets[::step][:opted_out]
+	stored_numbers += [f"+9665{n:08d}" for n in range(50_000_001, 50_000_001 + stored - len(stored_numbers))]
+	normalized = [to_e164(n, "SA") for n in targets]
+	message = "Benchmark: promotional send"
+	# no rate limit: the faster the send, the larger the check's share
+	with stored_opt_outs(stored_numbers), committed_limits(messages_per_second=0):
+		check = timings(lambda: recipient_rules.skipped(normalized, message, PROMOTIONAL), runs=runs)
+		with gateway_process():
+			send = _queued_in_process(targets, message, {"message_class": PROMOTIONAL})
+	rows = f"{recipients:,} recipients, {opted_out:,} opted out, {stored:,} opt-outs stored"
+	check_figure = Figure("opt-out check of a promotional send (one query)", rows, check)
+	return [
+		check_figure,
+		Figure("promotional queued send, jobs in-process, opt-outs skipped", rows, [send]),
+		Ratio(
+			f"opt-out check / the send's time ({check_figure.median / send:.2%})",
+			check_figure.median / send,
+			0.05,
+		),
+	]
+
+
+def opt_out_page(stored: int = 10_000, runs: int = 50) -> list:
+	"""The public opt-out page of a genuine link, over HTTP from the served site (gunicorn, one worker),
+	with `stored` opt-outs; the target is 50 ms at the 95th percentile. Frappe's `ping` on the same
+	server, for the floor of any request."""
+	stored_numbers = [f"+9665{n:08d}" for n in range(50_000_001, 50_000_001 + stored)]
+	path = opt_out_link.link(stored_numbers[stored // 2]).removeprefix(frappe.utils.get_url())
+	with stored_opt_outs(stored_numbers), served_site(workers=1) as site:
+		frappe.cache.delete_keys("rl:")  # the page's rate limit: these are one client's requests
+		load_page = lambda: site.request("GET", path).raise_for_status()  # noqa: E731
+		ping_site = lambda: site.request("GET", "/api/method/ping").raise_for_status()  # noqa: E731
+		load_page(), ping_site()
+		page, ping = [], []
+		for _ in range(runs):  # in turn, so that both meet the same load of the machine
+			page += timings(load_page, runs=1, warmup=0)
+			ping += timings(ping_site, runs=1, warmup=0)
+		frappe.cache.delete_keys("rl:")
+	rows = f"{stored:,} opt-outs stored"
+	return [
+		Figure("opt-out page over HTTP (p95)", rows, page, 0.05, by_p95=True),
+		Figure("Frappe's ping over HTTP, the same server", "", ping),
+	]
+
+
+@contextmanager
+def stored_opt_outs(numbers_: list[str]):
+	"""`numbers_` opted out (committed, one multi-row INSERT), deleted afterwards."""
+	now = frappe.utils.now()
+	fields = ("name", "number", "opted_out_at", "source", "opted_out_by", "removed")
+	fields += ("owner", "modified_by", "creation", "modified")
+	rows = [
+		(n, n, now, "Import", "Administrator", 0, "Administrator", "Administrator", now, now)
+		for n in numbers_
+	]
+	log_writer.insert_rows("SMS Opt-Out", fields, rows)
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		table = frappe.qb.DocType("SMS Opt-Out")
+		for start in range(0, len(numbers_), 5_000):
+			frappe.qb.from_(table).delete().where(table.name.isin(numbers_[start : start + 5_000])).run()
+		frappe.db.commit()

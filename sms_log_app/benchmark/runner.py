@@ -27,6 +27,8 @@ def run(logs: int = 200_000, runs: int = 20, keep: bool = False):
 		figures += measure.queued_send_slow_gateway(1000, gateway)
 		figures += measure.queued_send_on_workers(10_000, gateway)
 		figures += measure.rate_limit_on_workers(1000, 50, gateway)
+	figures += measure.opt_out_check()
+	figures += measure.opt_out_page()
 
 	try:
 		started = time.perf_counter()
@@ -65,6 +67,21 @@ def run_providers(recipients: int = 10_000, runs: int = 20):
 		figures += measure.capture_overhead(1, runs=runs * 2, gateway=gateway, delay=0.05)
 	try:
 		figures += measure.provider_batches(recipients)
+	finally:
+		seed.clear()  # the benchmark's logs (their sender starts with "Benchmark - ")
+	print(table(figures))
+	print()
+	print(machine())
+
+
+def run_opt_outs(recipients: int = 10_000, opted_out: int = 1_000, stored: int = 10_000):
+	"""The opt-out rows alone: the check's share of a promotional send, and the public page.
+
+	bench --site <site> execute sms_log_app.benchmark.runner.run_opt_outs
+	"""
+	try:
+		figures = measure.opt_out_check(recipients, opted_out, stored)
+		figures += measure.opt_out_page(stored)
 	finally:
 		seed.clear()  # the benchmark's logs (their sender starts with "Benchmark - ")
 	print(table(figures))

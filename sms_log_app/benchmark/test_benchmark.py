@@ -60,6 +60,8 @@ class TestBenchmark(FrappeTestCase):
 		figures += measure.list_first_page("Failed", runs=2)
 		figures += measure.delivery_summary(30, runs=1) + measure.delivery_summary(365, runs=1)
 		figures += measure.timeline_on_form(seeded["busiest_number"], runs=2)
+		figures += measure.opt_out_check(recipients=60, opted_out=6, stored=100, runs=1)
+		figures += measure.opt_out_page(stored=100, runs=2)
 
 		for figure in figures:
 			if isinstance(figure, measure.Figure):
@@ -76,6 +78,9 @@ class TestBenchmark(FrappeTestCase):
 		self.assertIn("| delivery summary, 30 days", table)
 		self.assertIn("| delivery summary, 365 days", table)
 		self.assertIn("| SMS timeline added to getdoc", table)
+		self.assertIn("| opt-out check / the send's time", table)
+		self.assertIn("| opt-out page over HTTP (p95)", table)
+		self.assertEqual(frappe.db.count("SMS Opt-Out", {"source": "Import", "name": ("like", "+96655%")}), 0)
 
 
 def seeded_logs() -> int:

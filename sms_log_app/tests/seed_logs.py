@@ -19,7 +19,7 @@ from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 from frappe.utils import add_to_date, fmt_money, getdate, now_datetime
 from frappe.utils.password import update_password
 
-from sms_log_app import daily_totals, delivery, delivery_reports, send_permission, sending
+from sms_log_app import daily_totals, delivery, delivery_reports, opt_out_link, send_permission, sending
 from sms_log_app.references import reference, send_after
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.provider_stubs import ProviderStub
@@ -84,6 +84,17 @@ MESSAGES = (
 )
 GOOD_NUMBERS = [f"+96650{n:07d}" for n in range(2, 40)]
 REJECTED_NUMBERS = {"+966511111111": "reject", "+966522222222": "reject", "+966533333333": "error"}
+
+
+OPT_OUT_NUMBER = "+966599000001"  # the browser tests opt it out through its link
+
+
+def opt_out_page_path() -> str:
+	"""The path of OPT_OUT_NUMBER's opt-out link (for the browser tests, which cannot sign one), with
+	its opt-out, if an earlier run recorded one, deleted."""
+	frappe.db.delete("SMS Opt-Out", {"name": OPT_OUT_NUMBER})
+	frappe.db.commit()
+	return opt_out_link.link(OPT_OUT_NUMBER).removeprefix(frappe.utils.get_url())
 
 
 def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):

@@ -48,7 +48,14 @@ USERS = {
 	"System Manager": ("sms-surface-manager@example.com", ["System Manager"]),
 }
 RESTRICTED = ("Shared", "If Owner", "User Permission")
-APP_DOCTYPES = ("SMS Log", "SMS Log Recipient", "SMS Send Refusal", "SMS Log Daily Total", "SMS Log Settings")
+APP_DOCTYPES = (
+	"SMS Log",
+	"SMS Log Recipient",
+	"SMS Send Refusal",
+	"SMS Log Daily Total",
+	"SMS Log Settings",
+	"SMS Opt-Out",
+)
 
 
 class TestHTTPSurface(FrappeTestCase):

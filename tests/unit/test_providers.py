@@ -175,6 +175,19 @@ class TestBatches(unittest.TestCase):
 		self.assertEqual(len(stub.requests), 1)
 		self.assertTrue(all(o.unconfirmed and not o.accepted for o in outcomes))
 
+	def test_a_personal_text_goes_one_number_a_request_with_its_own_text(self):
+		stub = self.stub("Msegat")
+		config = dataclasses.replace(config_for(stub, "Msegat"), numbers_per_request=10)
+		targets = self.numbers(3)
+		outcomes = deliver(config, targets, lambda number: f"Stop: https://x/{number}")
+		with ParallelSender(config, lambda number: f"Stop: https://x/{number}", parallel=2) as sender:
+			outcomes += sender.send(targets)
+		self.assertTrue(all(o.accepted for o in outcomes))
+		self.assertEqual(len(stub.requests), 6, "one request a number")
+		for request in stub.requests:
+			(number,) = request["numbers"]
+			self.assertIn(f"https://x/+{number}", str(request["params"]))
+
 	def test_parallel_batches_and_the_account_stop(self):
 		stub = self.stub("Msegat")
 		config = dataclasses.replace(config_for(stub, "Msegat"), numbers_per_request=10)

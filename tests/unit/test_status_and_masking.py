@@ -4,9 +4,11 @@ from sms_log_app.masking import mask_codes
 from sms_log_app.status import (
 	CANCELLED,
 	DELIVERED,
+	DUPLICATE,
 	EXPIRED,
 	FAILED,
 	NOT_SENT,
+	OPTED_OUT,
 	PARTIALLY_DELIVERED,
 	PARTIALLY_SENT,
 	SENT,
@@ -49,6 +51,15 @@ class TestLogStatus(unittest.TestCase):
 		self.assertEqual(status_of_rows([(SENT, DELIVERED), (EXPIRED, None)]), PARTIALLY_DELIVERED)
 		self.assertEqual(status_of_rows([(UNCONFIRMED, None), (CANCELLED, None)]), UNCONFIRMED)
 		self.assertEqual(status_of_rows([(FAILED, None), (EXPIRED, None)]), FAILED)
+
+	def test_skipped_rows_do_not_make_a_send_look_failed(self):
+		self.assertEqual(status_of_rows([(SENT, None), (OPTED_OUT, None), (DUPLICATE, None)]), SENT)
+		self.assertEqual(status_of_rows([(SENT, DELIVERED), (OPTED_OUT, None)]), DELIVERED)
+		self.assertEqual(status_of_rows([(FAILED, None), (OPTED_OUT, None)]), FAILED)
+		self.assertEqual(status_of_rows([(SENT, None), (FAILED, None), (DUPLICATE, None)]), PARTIALLY_SENT)
+
+	def test_a_send_that_skipped_everyone_was_not_sent(self):
+		self.assertEqual(status_of_rows([(OPTED_OUT, None), (DUPLICATE, None)]), NOT_SENT)
 
 
 class TestMaskCodes(unittest.TestCase):

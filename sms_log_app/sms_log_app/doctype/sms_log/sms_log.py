@@ -8,10 +8,10 @@ from frappe.query_builder import Interval
 from frappe.query_builder.functions import IfNull, Now
 from frappe.utils import cint, getdate, now_datetime
 
-from sms_log_app import daily_totals
+from sms_log_app import daily_totals, opt_out_link
 from sms_log_app.markup_free import markup_free
 from sms_log_app.segments import count_segments
-from sms_log_app.status import QUEUED, SCHEDULED, SENDING, log_status
+from sms_log_app.status import NOT_SENT, QUEUED, SCHEDULED, SENDING, log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
 
 CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
@@ -82,9 +82,9 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		self.adopt_stock_field_names()
 		self.sent_at = self.sent_at or now_datetime()
 		self.sent_on = getdate(self.sent_at)
-		if self.status not in (QUEUED, SENDING, SCHEDULED):  # a send to go out is completed afterwards
+		if self.status not in (QUEUED, SENDING, SCHEDULED, NOT_SENT):  # completed afterwards, or never sent
 			self.status = log_status(self.noofrequested_sms, self.noofsent_sms)
-		self.encoding, self.segments = count_segments(self.message or "")
+		self.encoding, self.segments = count_segments(opt_out_link.as_counted(self.message or ""))
 		self.title = markup_free(self.sender_name)
 
 	def adopt_stock_field_names(self):

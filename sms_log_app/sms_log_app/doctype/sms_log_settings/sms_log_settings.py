@@ -56,6 +56,7 @@ class SMSLogSettings(Document):
 		delivery_report_preset: DF.Literal["Generic", "Twilio", "Custom", "Provider"]
 		delivery_report_secret: DF.Password | None
 		delivery_reports_per_minute: DF.Int
+		duplicate_window: DF.Int
 		gateway_timeout: DF.Float
 		hourly_notification_parts_for_site: DF.Int
 		hourly_notification_parts_per_address: DF.Int
@@ -71,6 +72,7 @@ class SMSLogSettings(Document):
 		message_id_pattern: DF.Data | None
 		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
 		numbers_per_request: DF.Int
+		opt_outs_apply_to_transactional: DF.Check
 		otp_validity: DF.Int
 		parallel_requests: DF.Int
 		promotional_hours_end: DF.Data | None
