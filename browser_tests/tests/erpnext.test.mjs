@@ -71,6 +71,13 @@ describe("ERPNext's SMS", { concurrency: 1 }, () => {
 		const dialog = page.locator(".modal.show", { hasText: "Mobile Number" });
 		await dialog.waitFor();
 		await page.waitForFunction(() => cur_dialog?.get_value("number"));
+		// it asks for the class and when to send; empty: now
+		for (const fieldname of ["message_class", "send_after"]) {
+			assert.ok(
+				await dialog.locator(`.frappe-control[data-fieldname=${fieldname}]`).isVisible(),
+				`the dialog has ${fieldname}`
+			);
+		}
 		const message = `Browser test: invoice ${invoice} ${Date.now()}`;
 		await page.evaluate((message) => cur_dialog.set_value("message", message), message);
 		await dialog.locator("button[data-fieldname=send]").click();
