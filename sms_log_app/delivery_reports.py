@@ -93,12 +93,17 @@ def _receive_in_provider_format(payload: dict) -> dict:
 
 
 def _recipient(report: Report):
+	"""The row a report is about: by message id and number, or by message id alone where that id is one
+	row's. A report without a number whose id covers a request of many numbers cannot say which of them
+	it is about, and is kept Unmatched."""
 	filters = {"message_id": report.message_id, "parenttype": "SMS Log"}
 	if report.number:
 		filters["normalized_number"] = report.number
-	return frappe.db.get_value(
-		"SMS Log Recipient", filters, ["name", "parent"], as_dict=True, order_by="creation desc"
-	)
+		return frappe.db.get_value(
+			"SMS Log Recipient", filters, ["name", "parent"], as_dict=True, order_by="creation desc"
+		)
+	rows = frappe.get_all("SMS Log Recipient", filters, ["name", "parent"], limit=2)
+	return rows[0] if len(rows) == 1 else None
 
 
 def keep_report(report: Report, payload: dict, recipient) -> str:

@@ -8,12 +8,14 @@ come; only HTTP 401 (credentials) and 402 (balance) are named.
 Balance: not asked. GATEWAYS.md's `/billing/credits` appears in one open-source client only (an
 answer with `credits`), and in no OurSMS document the search corpora hold.
 
-Delivery reports: not read. GATEWAYS.md's webhook of `statuses[]`, each `{msgId, status}`, could not
-be confirmed: the docs, pages and code corpora were searched for OurSMS's webhook, DLR and `statuses`,
-and hold no OurSMS document (open-source clients only send). Without its confirmed format, SMS Log
-Settings' own report fields (Report Format: Custom) are the way to read OurSMS's reports.
+Delivery reports: GATEWAYS.md's webhook, `statuses[]` of `{msgId, status}` (delivered, undelivered,
+failed, sent, deleted), unsigned. Not confirmed in an OurSMS document either (the docs, pages and code
+corpora hold none): read as GATEWAYS.md gives it, and nothing more is assumed. A report names no number,
+so it is applied only where its `msgId` is the message id of one row (`delivery_reports`): a `jobId`
+that covers a request of many numbers matches none of them, and its reports are kept Unmatched.
 """
 
+from sms_log_app.delivery import Report, app_status
 from sms_log_app.providers.base import (
 	Answer,
 	Defaults,
@@ -60,3 +62,18 @@ class OurSMS(Provider):
 		if not body.get("jobId"):
 			return every(numbers, Verdict(False, None, "The answer has no job id"))
 		return every(numbers, Verdict(True, message_id=str(body["jobId"])))
+
+	def read_reports(self, payload):
+		"""OurSMS's reports: `statuses[]`, each `{msgId, status}` (GATEWAYS.md); `deleted` is Unknown."""
+		return [
+			Report(
+				message_id=str(entry.get("msgId") or "") or None,
+				number=None,
+				status=app_status(str(entry.get("status") or "")),
+				provider_status=str(entry.get("status") or ""),
+				time=None,
+				error=None,
+			)
+			for entry in payload.get("statuses") or []
+			if isinstance(entry, dict)
+		]

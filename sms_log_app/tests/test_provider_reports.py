@@ -32,8 +32,8 @@ from sms_log_app.tests.utils import (
 )
 
 
-class TestProviderReports(ProviderTestCase):
-	provider = "Infobip"
+class ProviderReportCase(ProviderTestCase):
+	"""A provider's stub, Report Format: Provider, and the site served to post reports to."""
 
 	@classmethod
 	def setUpClass(cls):
@@ -74,6 +74,10 @@ class TestProviderReports(ProviderTestCase):
 			headers={"Host": self.client.site},
 			timeout=30,
 		)
+
+
+class TestProviderReports(ProviderReportCase):
+	provider = "Infobip"
 
 	def test_infobip_reports_many_in_one_call(self):
 		sms_settings.send_sms([N1, N2, N3], self.message, success_msg=False)
@@ -253,3 +257,36 @@ class TestKeptReportsUpkeep(FrappeTestCase):
 		self.assertEqual(
 			{key for key, name in kept.items() if name in left}, {("Applied", 89), ("Unmatched", 91)}
 		)
+
+
+class TestOurSMSReports(ProviderReportCase):
+	"""OurSMS's `statuses[]` name no number: applied where the id is one row's, never to a guess."""
+
+	provider = "OurSMS"
+
+	def test_a_report_of_a_one_number_request_is_applied(self):
+		sms_settings.send_sms([N1], self.message, success_msg=False)
+		(row,) = committed_logs(message=self.message)[0].recipients
+		self.assertTrue(row.message_id, "the request's jobId")
+
+		response = self.report({"statuses": [{"msgId": row.message_id, "status": "delivered"}]})
+
+		self.assertEqual(response.status_code, 200, response.text)
+		(row,) = committed_logs(message=self.message)[0].recipients
+		self.assertEqual(row.delivery_status, "Delivered")
+
+	def test_a_report_of_a_many_number_request_is_kept_unmatched(self):
+		sms_settings.send_sms([N1, N2, N3], self.message, success_msg=False)
+		(log,) = committed_logs(message=self.message)
+		self.assertEqual(len(self.stub.requests), 1, "one request for the three numbers")
+		job_id = log.recipients[0].message_id
+		self.addCleanup(frappe.db.delete, "SMS Delivery Report", {"message_id": job_id})
+
+		response = self.report({"statuses": [{"msgId": job_id, "status": "undelivered"}]})
+
+		self.assertEqual(response.status_code, 202, response.text)
+		rows = committed_logs(message=self.message)[0].recipients
+		self.assertFalse([r.delivery_status for r in rows if r.delivery_status], "no row took a guess")
+		frappe.db.rollback()  # see what the served site committed
+		kept = frappe.get_all("SMS Delivery Report", {"message_id": job_id}, ["status", "delivery_status"])
+		self.assertEqual([(k.status, k.delivery_status) for k in kept], [("Unmatched", "Undelivered")])

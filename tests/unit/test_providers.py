@@ -278,6 +278,21 @@ class TestReports(unittest.TestCase):
 		)
 		self.assertEqual((delivered.status, delivered.number, pending.status), ("Delivered", N1, "Pending"))
 
+	def test_oursms_statuses(self):
+		reports = profile("OurSMS").read_reports(
+			{
+				"statuses": [
+					{"msgId": "m1", "status": "delivered"},
+					{"msgId": "m2", "status": "deleted"},
+					"junk",
+				]
+			}
+		)
+		self.assertEqual(
+			[(r.message_id, r.number, r.status, r.provider_status) for r in reports],
+			[("m1", None, "Delivered", "delivered"), ("m2", None, "Unknown", "deleted")],
+		)
+
 	def test_profiles_without_a_format_read_the_settings(self):
 		self.assertIsNone(profile("Msegat").read_reports({"anything": 1}))
 
