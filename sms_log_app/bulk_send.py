@@ -12,6 +12,10 @@ rows are marked Unconfirmed and never retried (the number may have got the SMS);
 where the dead job stopped. A job tells that it is alive by a heartbeat in Redis, so a chunk that is
 only slow is never taken for a dead one. The last job to finish gives the log its counts and final
 status.
+
+Held and scheduled sends (`scheduled_sends`) go out through the same chunks once released. A claim
+takes Queued rows only, so rows a user cancelled are never claimed, and a send past its validity
+(`validity`) has its chunk's Queued rows marked Expired instead of claimed.
 """
 
 import threading
@@ -26,14 +30,14 @@ from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 from rq.utils import utcnow
 
-from sms_log_app import account_refusals, daily_totals, log_writer, opt_out_link
+from sms_log_app import account_refusals, daily_totals, delivery_reports, log_writer, opt_out_link, validity
 from sms_log_app.gateway import ParallelSender, refuses_account
 from sms_log_app.gateway_rate import SiteRate
 from sms_log_app.gateway_settings import gateway_config, read_outcomes
 from sms_log_app.recovery import INTERRUPTED
 from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
-from sms_log_app.status import FAILED, QUEUED, SENDING, UNCONFIRMED, recipient_status
+from sms_log_app.status import EXPIRED, FAILED, QUEUED, SENDING, UNCONFIRMED, recipient_status
 
 BATCH_PER_REQUEST = 5  # rows claimed per batch, for each request allowed in flight (at least its numbers)
 PROGRESS_EVERY = 1.0  # seconds between progress messages to the log's form
@@ -98,11 +102,18 @@ def send_chunk(log_name: str, first: int, last: int):
 	complete the log if none of its rows is left to send. Safe to run again."""
 	with Heartbeat(heartbeat_name(log_name, first)):
 		settings = get_settings()
-		message, total = frappe.db.get_value("SMS Log", log_name, ["message", "noofrequested_sms"])
+		log = frappe.db.get_value(
+			"SMS Log",
+			log_name,
+			["message", "noofrequested_sms", "message_class", "scheduled_for", "sent_at"],
+			as_dict=True,
+		)
+		message, total = log.message, log.noofrequested_sms
+		valid_until = validity.end_of_validity(log.message_class, log.scheduled_for, log.sent_at)
 		_mark_interrupted(log_name, first, last)
 		progress = Progress(log_name, total)
 		rate = SiteRate(settings.messages_per_second)
-		config = gateway_config(settings.gateway_timeout)
+		config = gateway_config(settings.gateway_timeout, log.message_class)
 		with ParallelSender(
 			config,
 			opt_out_link.personal(message),
@@ -112,7 +123,7 @@ def send_chunk(log_name: str, first: int, last: int):
 			throttled=rate.hold,
 		) as sender:
 			batch = settings.parallel_requests * max(BATCH_PER_REQUEST, config.numbers_per_request)
-			while rows := retried(_claim, log_name, first, last, batch):
+			while rows := retried(_claim, log_name, first, last, batch, valid_until, log.message_class):
 				outcomes = read_outcomes(sender.send([row.number for row in rows]), config)
 				retried(_record, log_name, rows, outcomes)
 				account_refusals.after_send(log_name, outcomes)
@@ -135,10 +146,16 @@ def retried(write, *args, attempts: int = 5):
 			time.sleep(0.05 * attempt)
 
 
-def _claim(log_name: str, first: int, last: int, limit: int) -> list:
+def _claim(
+	log_name: str, first: int, last: int, limit: int, valid_until=None, message_class: str | None = None
+) -> list:
 	"""The next `limit` Queued rows of the chunk, marked Sending and committed before any of their
 	requests goes out. Another job claiming at the same time waits for this one's commit (not SKIP
-	LOCKED: the scan locks rows of other chunks too, which would then look already taken)."""
+	LOCKED: the scan locks rows of other chunks too, which would then look already taken). Past the
+	send's validity (`valid_until`), none: the chunk's Queued rows are marked Expired instead."""
+	if valid_until and now_datetime() >= valid_until:
+		_expire(log_name, first, last, validity.expired_error(message_class, valid_until))
+		return []
 	rows = frappe.db.sql(
 		"""select name, idx, number from `tabSMS Log Recipient`
 		where parent = %s and parenttype = 'SMS Log' and idx between %s and %s and status = %s
@@ -155,8 +172,23 @@ def _claim(log_name: str, first: int, last: int, limit: int) -> list:
 	return rows
 
 
+def _expire(log_name: str, first: int, last: int, error: str):
+	"""The chunk's Queued rows, never sent, marked Expired with `error`."""
+	row = frappe.qb.DocType("SMS Log Recipient")
+	frappe.qb.update(row).set(row.status, EXPIRED).set(row.error, error).set(
+		row.modified, now_datetime()
+	).where(
+		(row.parenttype == "SMS Log")
+		& (row.parent == log_name)
+		& (row.idx[first:last])
+		& (row.status == QUEUED)
+	).run()
+	frappe.db.commit()
+
+
 def _record(log_name: str, rows: list, outcomes: list):
-	"""The batch's outcomes, and the log's count of recipients done, in one commit."""
+	"""The batch's outcomes, and the log's count of recipients done, in one commit, with the delivery
+	reports that came before the rows' message ids were known."""
 	modified = now_datetime()
 	log_writer.insert_rows(
 		"SMS Log Recipient",
@@ -179,6 +211,7 @@ def _record(log_name: str, rows: list, outcomes: list):
 		"update `tabSMS Log` set recipients_done = ifnull(recipients_done, 0) + %s where name = %s",
 		(len(rows), log_name),
 	)
+	delivery_reports.apply_reports_waiting_for(o.message_id for o in outcomes)
 	frappe.db.commit()
 
 

@@ -78,17 +78,21 @@ def is_active() -> bool:
 	return bool(getattr(frappe.local, "site", None)) and APP in frappe.get_installed_apps()
 
 
-def send_sms(receiver_list, msg, sender_name="", success_msg=True, message_class=None):
+def send_sms(receiver_list, msg, sender_name="", success_msg=True, message_class=None, send_after=None):
 	"""Replaces `sms_settings.send_sms`: the same arguments, but every call is logged and no gateway
 	failure reaches the caller. `message_class` (Transactional or Promotional, as a Desk dialog
-	passes it) classes the send; else the `references.message_class` block's class."""
+	passes it) classes the send; else the `references.message_class` block's class. `send_after` (a
+	datetime or its text, site time) holds it until then; else the `references.send_after` block's."""
 	numbers = sms_settings.validate_receiver_nos(
 		parse_receiver_list(receiver_list, get_settings().max_recipients)
 	)
 	if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		frappe.msgprint(_("Please Update SMS Settings"))
 		return
-	with references.chosen_class(message_class):
+	with (
+		references.chosen_class(message_class),
+		references.send_after(send_after or references.requested_send_time()),
+	):
 		sending.send_and_log(
 			numbers,
 			decode_message(msg),

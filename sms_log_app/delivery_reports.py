@@ -122,43 +122,61 @@ def keep_report(report: Report, payload: dict, recipient) -> str:
 	return kept.name
 
 
+KEPT_FIELDS = ["name", "message_id", "number", "delivery_status", "provider_status", "reported_time", "error"]
+
+
 def apply_waiting_reports():
 	"""Apply the Unmatched reports of the last day whose recipient has become known since they came
-	(scheduler, each minute), oldest first; the others stay Unmatched and shown."""
+	(scheduler, each minute: the backstop of `apply_reports_waiting_for`), oldest first; the others
+	stay Unmatched and shown."""
 	waiting = frappe.get_all(
 		KEPT,
 		filters={"status": UNMATCHED, "creation": (">", add_days(now_datetime(), -WAITING_DAYS))},
-		fields=[
-			"name",
-			"message_id",
-			"number",
-			"delivery_status",
-			"provider_status",
-			"reported_time",
-			"error",
-		],
+		fields=KEPT_FIELDS,
 		order_by="creation",
 	)
 	for kept in waiting:
-		report = Report(
-			message_id=kept.message_id,
-			number=kept.number,
-			status=kept.delivery_status,
-			provider_status=kept.provider_status or "",
-			time=kept.reported_time,
-			error=kept.error,
-		)
-		recipient = report.message_id and _recipient(report)
-		if not recipient:
-			continue
-		apply_report(recipient.parent, recipient.name, report)
-		frappe.db.set_value(
-			KEPT,
-			kept.name,
-			{"status": APPLIED, "sms_log": recipient.parent, "applied_at": now_datetime()},
-			update_modified=False,
-		)
-		frappe.db.commit()
+		if _apply_kept(kept):
+			frappe.db.commit()
+
+
+def apply_reports_waiting_for(message_ids):
+	"""Apply the Unmatched reports of `message_ids` right as a send records them on its rows (in the
+	send's transaction): one query on the indexed message id, which finds none in the usual case."""
+	message_ids = sorted({m[:DATA_LENGTH] for m in message_ids if m})
+	if not message_ids:
+		return
+	waiting = frappe.get_all(
+		KEPT,
+		filters={"status": UNMATCHED, "message_id": ("in", message_ids)},
+		fields=KEPT_FIELDS,
+		order_by="creation",
+	)
+	for kept in waiting:
+		_apply_kept(kept)
+
+
+def _apply_kept(kept) -> bool:
+	"""Apply a kept Unmatched report where its recipient is known now; return whether it was."""
+	report = Report(
+		message_id=kept.message_id,
+		number=kept.number,
+		status=kept.delivery_status,
+		provider_status=kept.provider_status or "",
+		time=kept.reported_time,
+		error=kept.error,
+	)
+	recipient = report.message_id and _recipient(report)
+	if not recipient:
+		return False
+	apply_report(recipient.parent, recipient.name, report)
+	frappe.db.set_value(
+		KEPT,
+		kept.name,
+		{"status": APPLIED, "sms_log": recipient.parent, "applied_at": now_datetime()},
+		update_modified=False,
+	)
+	return True
 
 
 def _count_report():

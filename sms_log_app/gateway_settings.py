@@ -4,7 +4,7 @@ import frappe
 from frappe import _
 from frappe.core.doctype.sms_settings import sms_settings
 
-from sms_log_app import providers
+from sms_log_app import promotional_rules, providers
 from sms_log_app.delivery import extract_message_id
 from sms_log_app.gateway import GatewayConfig, Outcome, masked
 from sms_log_app.providers.base import Verdict, refusal
@@ -13,11 +13,12 @@ from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import ge
 MESSAGE_ID_LENGTH = 140  # the Data column the id is kept in
 
 
-def gateway_config(timeout: float) -> GatewayConfig:
+def gateway_config(timeout: float, message_class: str | None = None) -> GatewayConfig:
+	"""The gateway for a send of `message_class` (its promotional sender ID, `promotional_rules`)."""
 	settings = frappe.get_doc("SMS Settings")
 	headers = sms_settings.get_headers(settings)
 	profile = site_profile(settings.get("sms_provider"))
-	return GatewayConfig(
+	config = GatewayConfig(
 		url=settings.sms_gateway_url,
 		message_parameter=settings.message_parameter,
 		receiver_parameter=settings.receiver_parameter,
@@ -30,6 +31,7 @@ def gateway_config(timeout: float) -> GatewayConfig:
 		numbers_per_request=numbers_per_request(profile),
 		profile=profile,
 	)
+	return promotional_rules.for_class(config, message_class)
 
 
 def numbers_per_request(profile: providers.Provider) -> int:

@@ -14,7 +14,10 @@ before_migrate = "sms_log_app.install.before_install_or_migrate"
 after_install = [
 	"sms_log_app.install.after_install_or_migrate",
 	"sms_log_app.install.set_default_sender_name_roles",
+	"sms_log_app.promotional_rules.store_defaults",
 ]
+# Saudi sites apply the promotional rules by default: the wizard is where a new site gets its country.
+setup_wizard_complete = "sms_log_app.promotional_rules.after_setup_wizard"
 after_migrate = "sms_log_app.install.after_install_or_migrate"
 # ERPNext installed after this app brings its own SMS Log: adopt it the same way.
 after_app_install = "sms_log_app.install.after_app_install"
@@ -101,14 +104,19 @@ scheduler_events = {
 			"sms_log_app.recovery.finish_interrupted_sends",
 			# delivery reports that came before their send recorded the message id
 			"sms_log_app.delivery_reports.apply_waiting_reports",
-		]
+			# held and scheduled sends whose time has come (scheduled_sends.py)
+			"sms_log_app.scheduled_sends.release_due_sends",
+		],
+		# the SMS provider account's balance, where its profile has a balance endpoint
+		"*/15 * * * *": ["sms_log_app.provider_balance.refresh_balance"],
 	}
 }
 
 # Log Settings
 # ------------
-# An audit log: keep a year unless the administrator chooses otherwise; refused sends, 90 days.
-default_log_clearing_doctypes = {"SMS Log": 365, "SMS Send Refusal": 90}
+# An audit log: keep a year unless the administrator chooses otherwise; refused sends and applied
+# delivery reports, 90 days (unmatched reports twice as long: SMSDeliveryReport.clear_old_logs).
+default_log_clearing_doctypes = {"SMS Log": 365, "SMS Send Refusal": 90, "SMS Delivery Report": 90}
 # and never less than 30 days (SMSLog.clear_old_logs holds the same floor)
 doc_events = {
 	"Log Settings": {"validate": "sms_log_app.sms_log_app.doctype.sms_log.sms_log.refuse_short_retention"}

@@ -25,7 +25,7 @@ import frappe
 from frappe.model.naming import parse_naming_series
 from frappe.utils import now, now_datetime
 
-from sms_log_app import daily_totals, recipient_rules
+from sms_log_app import daily_totals, delivery_reports, recipient_rules
 from sms_log_app.gateway import Outcome
 from sms_log_app.numbers import to_e164
 from sms_log_app.status import NOT_SENT, SENDING, SENT, SKIPPED, recipient_status, status_of_rows
@@ -132,25 +132,36 @@ def start_log(
 	numbers: list[str],
 	sender_name: str,
 	status: str = SENDING,
+	row_status: str | None = None,
 	log_fields: dict | None = None,
 	notes: list[str] | None = None,
 ) -> StartedLog:
-	"""Insert one SMS Log with a row per number, both with `status` (Sending, or Queued for a bulk
-	send), and commit it before anything is sent. A failure here reaches the caller: nothing is sent
-	without its log. The numbers the send skips (`recipient_rules`) get their own status instead, and a
-	log that skips every one is Not Sent."""
+	"""Insert one SMS Log with `status` (Sending, Queued for a bulk send, Scheduled for a held one) and a
+	row per number with `row_status` (the same by default), and commit it before anything is sent. A
+	failure here reaches the caller: nothing is sent without its log. The numbers the send skips
+	(`recipient_rules`) get their own status instead, and a log that skips every one is Not Sent."""
 	region = site_region()
 	for attempt in range(1, WRITE_ATTEMPTS + 1):
 		try:
 			with separate_connection():
-				return _insert(message, numbers, sender_name, status, log_fields or {}, notes or [], region)
+				return _insert(
+					message,
+					numbers,
+					sender_name,
+					status,
+					row_status or status,
+					log_fields or {},
+					notes or [],
+					region,
+				)
 		except Exception as e:
 			if attempt == WRITE_ATTEMPTS or not _is_transient(e):
 				raise
 
 
 def finish_log(log: StartedLog, outcomes: list[Outcome]):
-	"""Record what the gateway answered for each row, and the log's counts and status, in one commit.
+	"""Record what the gateway answered for each row, and the log's counts and status, in one commit,
+	with the delivery reports that came before the rows' message ids were known.
 
 	A failure here is reported (Error Log and the app's log file) but not raised: the SMS are gone,
 	and the log, still Sending, is completed by `recovery` with those rows marked unconfirmed.
@@ -189,7 +200,7 @@ def _is_transient(e: Exception) -> bool:
 	)
 
 
-def _insert(message, numbers, sender_name, status, log_fields, notes, region) -> StartedLog:
+def _insert(message, numbers, sender_name, status, row_status, log_fields, notes, region) -> StartedLog:
 	normalized = [to_e164(number, region) for number in numbers]
 	skipped = recipient_rules.skipped(normalized, message, log_fields.get("message_class"))
 	log = frappe.get_doc(
@@ -214,7 +225,7 @@ def _insert(message, numbers, sender_name, status, log_fields, notes, region) ->
 	log.db_insert()
 
 	rows = [
-		recipient_row(log, i + 1, number, normalized[i], *skipped.get(i, (status, None)))
+		recipient_row(log, i + 1, number, normalized[i], *skipped.get(i, (row_status, None)))
 		for i, number in enumerate(numbers)
 	]
 	# One multi-row INSERT instead of one per recipient: a bulk send can have thousands.
@@ -291,6 +302,7 @@ def _update(log: StartedLog, outcomes: list[Outcome]):
 		query = query.set(table[fieldname], value)
 	query.run()
 	daily_totals.move(log.counted, {**log.counted, **values})
+	delivery_reports.apply_reports_waiting_for(o.message_id for o in outcomes)
 	_tell_lists(frappe._dict(name=log.name, owner=frappe.session.user))
 
 

@@ -5,6 +5,7 @@ from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_days, flt, today
 
 from sms_log_app.record_access import has_unrestricted_read
+from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.status import FAILED, PARTIALLY_DELIVERED, PARTIALLY_SENT, UNCONFIRMED, UNDELIVERED
 
 DELIVERY_RATE_DAYS = 30
@@ -34,6 +35,20 @@ def delivery_rate(filters=None) -> dict:
 	sent, requested = _totals(since)
 	rate = flt(100 * sent / requested, 1) if requested else 0
 	return _card(rate, "Percent", {"sent_on": [">=", since]}, precision=1)
+
+
+@frappe.whitelist()
+def provider_balance(filters=None) -> dict:
+	"""The SMS provider account's balance as last checked (SMS Log Settings; 0 before the first
+	check), for System Managers; it opens SMS Settings, where the balance is checked."""
+	frappe.only_for("System Manager")
+	return {
+		"value": flt(get_settings().provider_balance),
+		"fieldtype": "Float",
+		"precision": 2,
+		"route": ["Form", "SMS Settings"],
+		"route_options": {},
+	}
 
 
 def _totals(since: str) -> tuple[int, int]:

@@ -2,19 +2,23 @@
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from urllib.parse import unquote, urlparse
 
 import frappe
 from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.query_builder.functions import Lower, Replace
+from frappe.utils import get_datetime
 
 OTP, TRANSACTIONAL, PROMOTIONAL = "OTP", "Transactional", "Promotional"
 MESSAGE_CLASSES = (OTP, TRANSACTIONAL, PROMOTIONAL)
 CLASS_FIELD = "sms_message_class"  # a Custom Field of Notification and SMS Center: the class of their SMS
+SEND_AFTER_FIELD = "sms_send_after"  # a Custom Field of SMS Center: when its SMS go out
 
 _reference: ContextVar[dict | None] = ContextVar("sms_log_reference", default=None)
 _message_class: ContextVar[str] = ContextVar("sms_log_message_class", default=TRANSACTIONAL)
+_send_after: ContextVar[datetime | None] = ContextVar("sms_log_send_after", default=None)
 
 
 class InvalidMessageClass(frappe.ValidationError):
@@ -74,6 +78,26 @@ def chosen_class(name: str | None):
 		yield
 
 
+@contextmanager
+def send_after(when: datetime | str | None):
+	"""Send the SMS of this block at `when` (the site's time zone) instead of now: their log is
+	Scheduled until the scheduler sends it then. A time in the past, or None, sends now.
+
+	with send_after("2026-12-24 09:00"):
+	        send_sms(["+966500000001"], "Your appointment is tomorrow")
+	"""
+	token = _send_after.set(get_datetime(when) if when else None)
+	try:
+		yield
+	finally:
+		_send_after.reset(token)
+
+
+def requested_send_time() -> datetime | None:
+	"""The time the current `send_after` block asks for, if any."""
+	return _send_after.get()
+
+
 def notification() -> str | None:
 	"""The Notification sending inside the current `reference` block, if any."""
 	return (_reference.get() or {}).get("notification")
@@ -87,11 +111,11 @@ def current() -> dict:
 
 def add_class_fields():
 	"""The class a Notification's SMS have (Transactional unless it says Promotional) and, where
-	ERPNext's SMS Center exists, the class of its sends (Promotional unless it says Transactional).
-	On install, migrate and when ERPNext comes."""
+	ERPNext's SMS Center exists, the class of its sends (Promotional unless it says Transactional) and
+	when they go out. On install, migrate and when ERPNext comes."""
 	fields = {"Notification": [class_field(TRANSACTIONAL, "channel", "eval:doc.channel=='SMS'")]}
 	if frappe.db.exists("DocType", "SMS Center"):
-		fields["SMS Center"] = [class_field(PROMOTIONAL, "message")]
+		fields["SMS Center"] = [class_field(PROMOTIONAL, "message"), send_after_field(CLASS_FIELD)]
 	create_custom_fields(fields, update=True)
 
 
@@ -109,9 +133,24 @@ def class_field(default: str, insert_after: str, depends_on: str | None = None) 
 	}
 
 
+def send_after_field(insert_after: str) -> dict:
+	return {
+		"fieldname": SEND_AFTER_FIELD,
+		"label": "Send At",
+		"fieldtype": "Datetime",
+		"insert_after": insert_after,
+		"module": "SMS Log App",
+		"description": "Empty: now. Later: the SMS Log is Scheduled until then, and can be cancelled",
+	}
+
+
 def remove_class_fields():
-	for doctype in ("Notification", "SMS Center"):
-		frappe.delete_doc("Custom Field", f"{doctype}-{CLASS_FIELD}", ignore_missing=True, force=True)
+	for name in (
+		"Notification-" + CLASS_FIELD,
+		"SMS Center-" + CLASS_FIELD,
+		"SMS Center-" + SEND_AFTER_FIELD,
+	):
+		frappe.delete_doc("Custom Field", name, ignore_missing=True, force=True)
 
 
 def form_reference() -> dict | None:

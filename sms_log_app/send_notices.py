@@ -22,6 +22,15 @@ def show_queued(count: int, log_name: str):
 	)
 
 
+def show_scheduled(count: int, log_name: str, until):
+	frappe.msgprint(
+		_("SMS to {0} recipients scheduled for {1}; the SMS Log can cancel them until then. {2}").format(
+			count, frappe.utils.format_datetime(until), log_link(log_name)
+		),
+		indicator="blue",
+	)
+
+
 def show_summary(outcomes: list[Outcome], log_name: str | None, skipped: int = 0):
 	"""`skipped`: the numbers the send skipped (`recipient_rules`), which have no outcome."""
 	sent = sum(o.accepted for o in outcomes)

@@ -3,7 +3,9 @@ row for its number are committed (`log_writer.start_log`); the outcomes follow i
 
 Every send but OTPs and raw `send_request` calls comes through `send_and_log`, so this is also where
 a send that a user starts over HTTP is refused when the user may not make it (`send_permission`),
-and where a send too big to make inside a request is handed to a background job (`bulk_send`).
+a promotional send without its -AD sender ID is refused (`promotional_rules`), a send asked for later
+or outside the promotional sending hours is held (`scheduled_sends`), and where a send too big to make
+inside a request is handed to a background job (`bulk_send`).
 """
 
 import dataclasses
@@ -15,7 +17,9 @@ from sms_log_app import (
 	bulk_send,
 	log_writer,
 	opt_out_link,
+	promotional_rules,
 	references,
+	scheduled_sends,
 	send_notices,
 	send_permission,
 )
@@ -46,18 +50,26 @@ def send_and_log(
 		send_permission.check_sender(len(numbers))
 	check_recipient_count(len(numbers), settings.max_recipients)
 	send = checked(numbers, message, sender_name)
+	log_fields = {**references.current(), **(log_fields or {})}
+	message_class = log_fields.get("message_class")
+	config = gateway_config(settings.gateway_timeout, message_class)
+	if promotional_rules.apply_to(message_class):
+		promotional_rules.check_sender_id(config, len(send.numbers))
 	if user_send:
 		send_permission.take_parts(len(send.numbers), send.message)
 	elif references.notification():
 		if not send_permission.take_notification_parts(len(send.numbers), send.message):
 			return None  # refused and recorded; the document that fired it is saved all the same
-	log_fields = {**references.current(), **(log_fields or {})}
+	if until := scheduled_sends.held_until(message_class):
+		log_name = scheduled_sends.hold(send, log_fields, until)
+		if success_msg:
+			send_notices.show_scheduled(len(send.numbers), log_name, until)
+		return log_name
 	if len(send.numbers) > settings.queue_threshold:
 		log_name = bulk_send.queue_send(send, log_fields)
 		if success_msg:
 			send_notices.show_queued(len(send.numbers), log_name)
 		return log_name
-	config = gateway_config(settings.gateway_timeout)
 	log_name, outcomes = send_logged(config, send, log_fields=log_fields, deadline=settings.send_deadline)
 	if success_msg:
 		send_notices.show_summary(outcomes, log_name, skipped=len(send.numbers) - len(outcomes))

@@ -34,8 +34,10 @@ EXPIRED = "Expired"
 REJECTED = "Rejected"
 UNKNOWN = "Unknown"
 FINAL_DELIVERY = (DELIVERED, UNDELIVERED, EXPIRED, REJECTED, FAILED)
-# the recipients never sent to by the app's decision: they count neither for nor against a send
+# the recipients never sent to by the app's decision (EXPIRED as a row's status, too); of them, those the
+# send was never meant to reach count neither for nor against it
 SKIPPED = (OPTED_OUT, DUPLICATE, CANCELLED, EXPIRED)
+NOT_COUNTED = (OPTED_OUT, DUPLICATE)
 
 # Desk's indicator colour for each status of a log, and of a recipient's outcome (anything else is a
 # failure: red). The list, the form and the timeline use it; Desk gets it at boot (`boot.py`).
@@ -101,12 +103,19 @@ def rolled_up_status(send_status: str, deliveries: list[str | None]) -> str:
 
 
 def status_of_rows(rows: list[tuple[str, str | None]]) -> str:
-	"""A finished send's status from each recipient's (status, delivery status). Skipped recipients
-	(opted out, duplicates...) do not count; a send that skipped every one was Not Sent."""
-	rows = [(status, delivery) for status, delivery in rows if status not in SKIPPED]
+	"""A finished send's status from each recipient's (status, delivery status). Opted-out and duplicate
+	recipients do not count. Where nothing can have gone out: Cancelled when a user cancelled some of
+	it, Not Sent when every row was withheld (expired, opted out, duplicate)."""
+	rows = [(status, delivery) for status, delivery in rows if status not in NOT_COUNTED]
 	if not rows:
 		return NOT_SENT
 	sent = sum(status == SENT for status, _ in rows)
 	unconfirmed = sum(status == UNCONFIRMED for status, _ in rows)
+	if not sent and not unconfirmed:
+		statuses = {status for status, _ in rows}
+		if CANCELLED in statuses:
+			return CANCELLED
+		if statuses <= set(SKIPPED):
+			return NOT_SENT
 	deliveries = [delivery or (PENDING if status == SENT else None) for status, delivery in rows]
 	return rolled_up_status(log_status(len(rows), sent, unconfirmed), deliveries)

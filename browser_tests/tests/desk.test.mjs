@@ -20,6 +20,8 @@ import {
 	KANBAN_BOARD,
 	MANAGER,
 	PLAIN_USER,
+	SCHEDULED_MESSAGE,
+	SCHEDULED_SENDER,
 	SEARCHED_E164,
 	SEARCHED_LOCAL,
 	TIMELINE_CONTACT,
@@ -236,7 +238,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		await open(page, "/app/sms-logs");
 		await page.waitForSelector(".number-widget-box .number");
 		await page.waitForFunction(
-			() => document.querySelectorAll(".number-widget-box .number").length === 3
+			() => document.querySelectorAll(".number-widget-box .number").length === 4
 		);
 		const cards = await page
 			.locator(".number-widget-box")
@@ -246,14 +248,24 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 					box.querySelector(".number").innerText.trim(),
 				])
 			);
-		assert.equal(cards.length, 3);
+		assert.equal(cards.length, 4);
 		assert.deepEqual(
 			cards.map(([title]) => title.toUpperCase()),
-			["SMS SENT TODAY", "SMS FAILED TODAY", "SMS DELIVERY RATE (30 DAYS)"]
+			[
+				"SMS SENT TODAY",
+				"SMS FAILED TODAY",
+				"SMS DELIVERY RATE (30 DAYS)",
+				"SMS PROVIDER BALANCE",
+			]
 		);
 		assert.match(cards[0][1], /^\d+$/);
 		assert.match(cards[1][1], /^\d+$/);
 		assert.match(cards[2][1], /^\d+(\.\d)?%$/, "the delivery rate has one decimal at most");
+		assert.match(
+			cards[3][1],
+			/^\d[\d.,]*( \S+)?$/,
+			"the provider's balance as last read (0 before a check)"
+		);
 		await wait_for_bars(page, ".widget.dashboard-widget-box");
 		await assert_readable_dates(page, ".widget.dashboard-widget-box", assert);
 		// a legend entry per status, each whole and inside the chart (Frappe Charts cut them off)
@@ -267,7 +279,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 				];
 			});
 		});
-		assert.equal(legend.length, 9);
+		assert.equal(legend.length, 12);
 		for (const [label, inside] of legend) {
 			assert.ok(!label.endsWith("..."), `"${label}" is whole`);
 			assert.ok(inside, `"${label}" is inside the chart`);
@@ -550,7 +562,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		it("is text in the awesome bar and on the workspace", async () => {
 			await open(page, "/app/sms-logs");
 			await page.waitForFunction(
-				() => document.querySelectorAll(".number-widget-box .number").length === 3
+				() => document.querySelectorAll(".number-widget-box .number").length === 4
 			);
 			await page.fill("#navbar-search", "Mallory");
 			await page.locator(".awesomplete ul li").first().waitFor();
@@ -627,6 +639,44 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		});
 	});
 
+	it("shows a Scheduled log with Cancel Send, and cancels it", async () => {
+		const [name] = await page.evaluate(
+			(sender) =>
+				frappe.db.get_list("SMS Log", {
+					filters: { sender_name: sender, status: "Scheduled" },
+					pluck: "name",
+				}),
+			SCHEDULED_SENDER
+		);
+		assert.ok(name, "the seed has a Scheduled log");
+		await open(page, `/app/sms-log/${encodeURIComponent(name)}`);
+		await page.waitForFunction((name) => cur_frm?.doc?.name === name, name);
+		assert.match(await page.locator(".form-message").innerText(), /Scheduled for /);
+		assert.match(
+			await page.locator(".page-head .indicator-pill:visible").first().innerText(),
+			/Scheduled/
+		);
+		assert.ok(
+			(await page.locator(".form-layout").innerText()).includes(SCHEDULED_MESSAGE),
+			"the message is shown as text"
+		);
+		const cancel = page.locator(".page-actions button", { hasText: "Cancel Send" });
+		await cancel.waitFor();
+		await shot("33-scheduled-log.png");
+
+		await cancel.click();
+		await page.locator(".modal.show .btn-modal-primary").click();
+		await page.waitForFunction(() => cur_frm?.doc?.status === "Cancelled");
+		await page.waitForFunction(() =>
+			/cancelled by/.test(document.querySelector(".form-message")?.innerText || "")
+		);
+		assert.equal(await page.locator(".page-actions button", { hasText: "Cancel Send" }).count(), 0);
+		const rows = await page.locator(".form-layout [data-fieldname=recipients]").innerText();
+		assert.match(rows, /Cancelled/);
+		assert.equal(await xss_fired(page), false, "no script ran");
+		await shot("34-scheduled-log-cancelled.png");
+	});
+
 	describe("SMS Settings with a provider chosen", () => {
 		// chosen and shown, never saved: the form is read again from the server afterwards
 		const choose_msegat = async (label) => {
@@ -677,6 +727,19 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 				await set_language(page, MANAGER, "en");
 			}
 		});
+
+		it("says so when the saved provider has no balance endpoint (the stub is Custom)", async () => {
+			await open(page, "/app/sms-settings");
+			await page.waitForFunction(() => window.cur_frm?.doc?.doctype === "SMS Settings");
+			await page.getByRole("button", { name: "Check Balance" }).click();
+			const message = page.locator(".modal.show .msgprint", {
+				hasText: "has no balance endpoint",
+			});
+			await message.waitFor();
+			await shot("33-sms-settings-check-balance.png");
+			await page.keyboard.press("Escape");
+			assert.equal(await xss_fired(page), false, "no script ran");
+		});
 	});
 
 	describe("in Arabic", () => {
@@ -724,12 +787,11 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 
 			await open(page, "/app/sms-logs");
 			await page.waitForFunction(
-				() => document.querySelectorAll(".number-widget-box .number").length === 3
+				() => document.querySelectorAll(".number-widget-box .number").length === 4
 			);
-			assert.match(
-				(await page.locator(".number-widget-box").allInnerTexts()).join(" "),
-				/الرسائل المُرسلة اليوم/
-			);
+			const titles = (await page.locator(".number-widget-box").allInnerTexts()).join(" ");
+			assert.match(titles, /الرسائل المُرسلة اليوم/);
+			assert.match(titles, /رصيد مزوّد الرسائل/);
 			await wait_for_bars(page, ".widget.dashboard-widget-box");
 			await shot("16-arabic-workspace.png");
 		});

@@ -108,6 +108,28 @@ describe("ERPNext's SMS", { concurrency: 1 }, () => {
 		await page.waitForFunction((name) => cur_frm?.doc?.name === name, invoice);
 	});
 
+	it("shows SMS Center with the message class and the time to send", async (t) => {
+		if (!erpnext) return t.skip("no ERPNext on this site");
+		await open(page, "/app/sms-center");
+		await page.waitForFunction(() => cur_frm?.doctype === "SMS Center");
+		const fields = await page.evaluate(() =>
+			["sms_message_class", "sms_send_after"].map((fieldname) => {
+				const field = cur_frm.fields_dict[fieldname];
+				return [field?.df.fieldtype, field?.df.label, $(field?.wrapper).is(":visible")];
+			})
+		);
+		assert.deepEqual(fields, [
+			["Select", "SMS Message Class", true],
+			["Datetime", "Send At", true],
+		]);
+		// a Single keeps no default of its own: an empty class sends Promotional (overrides/sms_center.py)
+		assert.equal(
+			await page.evaluate(() => cur_frm.fields_dict.sms_message_class.df.default),
+			"Promotional"
+		);
+		await shot("erpnext-04b-sms-center-class-and-time.png");
+	});
+
 	it("queues an SMS Center send to more customers than the queue threshold, then completes it", async (t) => {
 		if (!erpnext) return t.skip("no ERPNext on this site");
 		const settings = await xcall(page, "frappe.client.get", {

@@ -22,6 +22,8 @@ export const HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory";
 export const HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>";
 export const HOSTILE_REPORT_ID = "<img src=x onerror=window.__xss=6>";
 export const BALANCE_SENDER = "Balance Demo";
+export const SCHEDULED_SENDER = "Campaign Desk";
+export const SCHEDULED_MESSAGE = "<img src=x onerror=window.__xss=7>Ramadan offer: 20% off";
 // the hostile log's title: its sender name without markup
 export const HOSTILE_TITLE = "Mallory";
 export const KANBAN_BOARD = "SMS Logs by Status";

@@ -1,8 +1,11 @@
 """The one interface every SMS provider's profile has: the request that sends a message to a batch of
-numbers, and what the provider's answer says about each of those numbers. No Frappe here."""
+numbers, what the provider's answer says about each of those numbers, its delivery reports, and the
+request for the account's balance with what its answer says. No Frappe here."""
 
 import json
+import math
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 from sms_log_app.delivery import Report
 from sms_log_app.providers import reasons
@@ -49,6 +52,16 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Balance:
+	"""What the provider's balance endpoint said: the `amount` in `unit` (credits, or the code of the
+	account's currency), or, where it did not say one, the provider's `error`."""
+
+	amount: float | None = None
+	unit: str = ""
+	error: str | None = None
+
+
+@dataclass(frozen=True)
 class Parameter:
 	"""A parameter SMS Settings list for the provider (`header`: sent as an HTTP header)."""
 
@@ -78,6 +91,9 @@ class Provider:
 	secret_parameters: tuple[str, ...] = ()
 	numbers_per_request = 1  # by default: conservative, where the provider publishes no figure
 	max_numbers_per_request = 1  # the most SMS Log Settings may ask for
+	# the parameter that carries the sender ID the provider checks (None: unknown, as for Custom, whose
+	# SMS Log Settings name it)
+	sender_parameter: str | None = None
 
 	def build_request(self, config, numbers: list[str], message: str) -> Request:
 		"""The request that sends `message` to `numbers` (`config`: a gateway.GatewayConfig)."""
@@ -106,6 +122,15 @@ class Provider:
 		format of its own (SMS Log Settings' report format is read instead)."""
 		return None
 
+	def balance_request(self, config) -> Request | None:
+		"""The request for the account's balance (`config`: a gateway.GatewayConfig), or None where the
+		provider has no balance endpoint the profile could confirm."""
+		return None
+
+	def read_balance(self, answer: Answer) -> Balance:
+		"""The balance the answer to `balance_request` states, or the provider's error."""
+		raise NotImplementedError
+
 	def is_secret(self, parameter: str) -> bool:
 		return parameter.lower() in {p.lower() for p in self.secret_parameters}
 
@@ -113,6 +138,34 @@ class Provider:
 def international_digits(number: str) -> str:
 	"""+966500000001 -> 966500000001: what most providers take."""
 	return number.lstrip("+")
+
+
+def beside(url: str, send_paths: tuple[str, ...], balance_path: str) -> str:
+	"""The balance endpoint beside the send URL SMS Settings hold: the one of `send_paths` its path
+	ends in replaced by `balance_path`. A URL that ends in none (a proxy, a test stub) gets
+	`balance_path` after its own path. The query string is dropped."""
+	scheme, host, path, _query, _fragment = urlsplit(url)
+	path = path.rstrip("/")
+	for send_path in send_paths:
+		if path.lower().endswith(send_path.lower()):
+			path = path[: len(path) - len(send_path)].rstrip("/")
+			break
+	return urlunsplit((scheme, host, f"{path}/{balance_path}", "", ""))
+
+
+def amount(value) -> float | None:
+	"""A balance as the provider writes it (a number, or its text), or None where it is none."""
+	try:
+		number = float(str(value).replace(",", "").strip())
+	except (TypeError, ValueError):
+		return None
+	return number if math.isfinite(number) else None
+
+
+def balance_error(answer: Answer, code=None, message=None) -> Balance:
+	"""The provider's error about the balance: its code and message, else the HTTP status."""
+	said = ": ".join(str(p) for p in (code, message) if p not in (None, ""))
+	return Balance(error=said or f"HTTP {answer.status} {answer.phrase}".strip())
 
 
 def every(numbers: list[str], verdict: Verdict) -> list[Verdict]:

@@ -3,6 +3,8 @@
 Whether the gateway took the number is the administrator's rule in SMS Log Settings: any 2xx (the
 default, as Frappe has it), or a 2xx whose JSON answer holds one of the accepted values at a path, or
 a 2xx whose answer matches a regular expression.
+
+Custom has no balance: a gateway SMS Settings describe says nothing of where its balance is.
 """
 
 import re

@@ -5,23 +5,35 @@
 From ../shared/GATEWAYS.md (not confirmed in 4jawaly's own document): the endpoint, the fields, HTTP
 400/422 for refusals. 4jawaly's codes are kept on the row as they come; only HTTP 401 (credentials)
 is named.
+
+Balance: GET account/area/me/packages (beside the send URL's sms/send) with `is_active=1` and
+`return_collection=1`; `code` 200 and the `total_balance` of the account's active packages, in
+credits: confirmed in 4jawaly's own examples (github.com/4jawalycom/4jawaly.com_bulk_sms,
+golang/Get_Balance.go). ../shared/GATEWAYS.md's `/me/balances` is not what 4jawaly's examples use.
 """
 
 from sms_log_app.providers.base import (
 	Answer,
+	Balance,
 	Defaults,
 	Parameter,
 	Provider,
 	Request,
 	Verdict,
+	amount,
+	balance_error,
+	beside,
 	every,
 	http_refusal,
 	international_digits,
 )
 
+BALANCE_QUERY = {"is_active": "1", "order_by": "id", "order_by_type": "desc", "return_collection": "1"}
+
 
 class FourJawaly(Provider):
 	name = "4jawaly"
+	sender_parameter = "sender"
 	defaults = Defaults(
 		url="https://api-sms.4jawaly.com/api/v1/account/area/sms/send",
 		message_parameter="text",
@@ -54,3 +66,16 @@ class FourJawaly(Provider):
 		details = [m.get("err_text") for m in body.get("messages") or [] if isinstance(m, dict)]
 		message = "; ".join(str(d) for d in [body.get("message"), *details] if d)
 		return every(numbers, Verdict(False, code, message, http_refusal(answer).reason))
+
+	def balance_request(self, config):
+		url = beside(config.url, ("sms/send",), "me/packages")
+		return Request("GET", url, params=BALANCE_QUERY, headers=config.headers)
+
+	def read_balance(self, answer):
+		body = answer.json()
+		if not isinstance(body, dict):
+			return balance_error(answer)
+		balance = amount(body.get("total_balance"))
+		if str(body.get("code")) == "200" and balance is not None:
+			return Balance(balance, "Credits")
+		return balance_error(answer, body.get("code"), body.get("message"))

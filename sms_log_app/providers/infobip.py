@@ -7,17 +7,25 @@ document): `REJECTED_NOT_ENOUGH_CREDITS`, `REJECTED_SOURCE`, `REJECTED_DESTINATI
 `REJECTED_PREFIX_MISSING`, `REJECTED_DND`; HTTP 401 for credentials. Delivery reports: `results[]`
 with the same status object (confirmed), `messageId`, `to`, `doneAt` and `error` (from Infobip's
 report examples as GATEWAYS.md sums them up, not confirmed here).
+
+Balance: GET /account/1/balance on the account's base URL with the same `App` key; `balance` in
+`currency`. Not in Infobip's own document in the search corpora; the same endpoint and answer in
+several independent open-source clients. An error is `requestError.serviceException.text`.
 """
 
 from sms_log_app.delivery import Report, app_status
 from sms_log_app.providers import reasons
 from sms_log_app.providers.base import (
 	Answer,
+	Balance,
 	Defaults,
 	Parameter,
 	Provider,
 	Request,
 	Verdict,
+	amount,
+	balance_error,
+	beside,
 	every,
 	http_refusal,
 	international_digits,
@@ -44,6 +52,7 @@ REASONS = {
 
 class Infobip(Provider):
 	name = "Infobip"
+	sender_parameter = "from"
 	defaults = Defaults(
 		url="https://<base-url>.api.infobip.com/sms/2/text/advanced",
 		message_parameter="text",
@@ -71,6 +80,20 @@ class Infobip(Provider):
 			str(m.get("to")): m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("to")
 		}
 		return [_verdict(by_number.get(international_digits(n))) for n in numbers]
+
+	def balance_request(self, config):
+		url = beside(config.url, ("sms/2/text/advanced",), "account/1/balance")
+		return Request("GET", url, headers=config.headers)
+
+	def read_balance(self, answer):
+		body = answer.json()
+		if not isinstance(body, dict):
+			return balance_error(answer)
+		balance = amount(body.get("balance"))
+		if balance is not None and 200 <= answer.status < 300:
+			return Balance(balance, str(body.get("currency") or ""))
+		error = (body.get("requestError") or {}).get("serviceException") or {}
+		return balance_error(answer, error.get("messageId"), error.get("text"))
 
 	def read_reports(self, payload):
 		"""Infobip's delivery reports: `results[]`, each with `messageId`, `to`, a `status` object whose

@@ -4,6 +4,14 @@ refusal carries `errorCode` and `message`, a taken request its `jobId` and the `
 From ../shared/GATEWAYS.md (not confirmed in OurSMS's own document): the fields, `errorCode` and
 `message`, 500 numbers a request in third-party clients. OurSMS's codes are kept on the row as they
 come; only HTTP 401 (credentials) and 402 (balance) are named.
+
+Balance: not asked. GATEWAYS.md's `/billing/credits` appears in one open-source client only (an
+answer with `credits`), and in no OurSMS document the search corpora hold.
+
+Delivery reports: not read. GATEWAYS.md's webhook of `statuses[]`, each `{msgId, status}`, could not
+be confirmed: the docs, pages and code corpora were searched for OurSMS's webhook, DLR and `statuses`,
+and hold no OurSMS document (open-source clients only send). Without its confirmed format, SMS Log
+Settings' own report fields (Report Format: Custom) are the way to read OurSMS's reports.
 """
 
 from sms_log_app.providers.base import (
@@ -20,6 +28,7 @@ from sms_log_app.providers.base import (
 
 class OurSMS(Provider):
 	name = "OurSMS"
+	sender_parameter = "src"
 	defaults = Defaults(
 		url="https://api.oursms.com/msgs/sms",
 		message_parameter="body",

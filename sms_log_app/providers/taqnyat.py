@@ -5,6 +5,10 @@ From ../shared/GATEWAYS.md (not confirmed in Taqnyat's own document, which the s
 hold): the endpoint, the fields, `accepted`/`rejected`, and the codes `2`/`3` balance, `14` sender,
 `15` recipients, `101` API disabled, `102` IP not allowed, `104` token. `accepted` and `rejected` are
 read as lists or as the text "[9665...,9665...]".
+
+Balance: GET /account/balance (no /v1) with the bearer token: confirmed in Taqnyat's own Python SDK
+(github.com/taqnyat/python). Its answer, `statusCode`, `accountStatus`, `balance` (text, "100.50")
+and `currency` (SAR), is from open-source clients and their tests, not from Taqnyat's document.
 """
 
 import re
@@ -12,10 +16,15 @@ import re
 from sms_log_app.providers import reasons
 from sms_log_app.providers.base import (
 	Answer,
+	Balance,
 	Defaults,
 	Parameter,
 	Provider,
+	Request,
 	Verdict,
+	amount,
+	balance_error,
+	beside,
 	every,
 	http_refusal,
 	international_digits,
@@ -35,6 +44,7 @@ REASONS = {
 
 class Taqnyat(Provider):
 	name = "Taqnyat"
+	sender_parameter = "sender"
 	defaults = Defaults(
 		url="https://api.taqnyat.sa/v1/messages",
 		message_parameter="body",
@@ -67,6 +77,18 @@ class Taqnyat(Provider):
 			else Verdict(True, code, message_id=message_id)
 			for n in numbers
 		]
+
+	def balance_request(self, config):
+		return Request("GET", beside(config.url, ("v1/messages",), "account/balance"), headers=config.headers)
+
+	def read_balance(self, answer):
+		body = answer.json()
+		if not isinstance(body, dict):
+			return balance_error(answer)
+		balance = amount(body.get("balance"))
+		if balance is not None and 200 <= answer.status < 300:
+			return Balance(balance, str(body.get("currency") or ""))
+		return balance_error(answer, body.get("statusCode"), body.get("message"))
 
 
 def _numbers_in(value) -> set[str]:

@@ -3,10 +3,27 @@ request. HTTP 201 with a `sid` is a taken SMS; a refusal is HTTP 4xx with a nume
 
 From ../shared/GATEWAYS.md and Twilio's published error codes: `21211` invalid number, `21610`
 unsubscribed, `21614` not a mobile; `20003` authentication; `21212` and `21606` an invalid From.
+
+Balance: GET /2010-04-01/Accounts/{AccountSid}/Balance.json (beside Messages.json) with the same basic
+auth; `balance` (text) in `currency`: confirmed in Twilio's own helper libraries and OpenAPI
+description (the Balance resource). A subaccount has no balance of its own.
 """
 
 from sms_log_app.providers import reasons
-from sms_log_app.providers.base import Answer, Defaults, Parameter, Provider, Verdict, http_refusal, refused
+from sms_log_app.providers.base import (
+	Answer,
+	Balance,
+	Defaults,
+	Parameter,
+	Provider,
+	Request,
+	Verdict,
+	amount,
+	balance_error,
+	beside,
+	http_refusal,
+	refused,
+)
 
 REASONS = {
 	"21211": reasons.NUMBER,
@@ -20,6 +37,7 @@ REASONS = {
 
 class Twilio(Provider):
 	name = "Twilio"
+	sender_parameter = "From"
 	defaults = Defaults(
 		url="https://api.twilio.com/2010-04-01/Accounts/<AccountSid>/Messages.json",
 		message_parameter="Body",
@@ -40,3 +58,15 @@ class Twilio(Provider):
 		if isinstance(body, dict) and body.get("code"):
 			return [refused(body["code"], body.get("message"), REASONS)]
 		return [http_refusal(answer)]
+
+	def balance_request(self, config):
+		return Request("GET", beside(config.url, ("Messages.json",), "Balance.json"), headers=config.headers)
+
+	def read_balance(self, answer):
+		body = answer.json()
+		if not isinstance(body, dict):
+			return balance_error(answer)
+		balance = amount(body.get("balance"))
+		if balance is not None and 200 <= answer.status < 300:
+			return Balance(balance, str(body.get("currency") or ""))
+		return balance_error(answer, body.get("code"), body.get("message"))

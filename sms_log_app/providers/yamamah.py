@@ -3,6 +3,7 @@
 Its answer format could not be confirmed (../shared/GATEWAYS.md: not found), so whether a number was
 taken is the administrator's rule in SMS Log Settings, as for Custom; the endpoint and field names
 below are GATEWAYS.md's and must be checked against the contract Yamamah gives its customers.
+Balance: not asked; GATEWAYS.md's `GetCredit` could not be confirmed either.
 """
 
 from sms_log_app.providers.base import Defaults, Parameter, international_digits
@@ -11,6 +12,7 @@ from sms_log_app.providers.custom import Custom
 
 class Yamamah(Custom):
 	name = "Yamamah"
+	sender_parameter = "Tagname"
 	defaults = Defaults(
 		url="https://api.yamamah.com/SendSMS",
 		message_parameter="SMSText",

@@ -8,6 +8,10 @@ number), the others being taken. `echo_credentials` makes the answer quote the c
 some gateways do in their errors. Every answer waits `delay` seconds first; `on_request(numbers)`,
 when set, is called with the numbers of each request as it arrives. Every request is kept in
 `requests`: its headers, parsed body and `numbers` (international digits).
+
+A request to the provider's balance endpoint (its path's ending, `BALANCE_PATHS`) is answered with
+`balance` in the provider's documented balance format, or, where `failure` is "credentials", with its
+refusal of the credentials; it is kept in `balance_requests`, not in `requests`.
 """
 
 import json
@@ -32,6 +36,8 @@ class ProviderStub:
 		self.on_request = None
 		self.on_answer = None  # (request, body): called before the answer leaves, as a quick callback
 		self.requests: list[dict] = []
+		self.balance = 1000.0
+		self.balance_requests: list[dict] = []
 		self._lock = threading.Lock()
 		self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
 		self._server.daemon_threads = True
@@ -63,10 +69,18 @@ class ProviderStub:
 		with self._lock:
 			self.failure, self.refused, self.echo_credentials = None, set(), False
 			self.delay, self.on_request, self.retry_after, self.failures_left = 0.0, None, None, None
-			self.on_answer = None
+			self.on_answer, self.balance = None, 1000.0
 			self.requests.clear()
+			self.balance_requests.clear()
 
-	def answer(self, request: dict) -> tuple[int, dict, dict]:
+	def answer(self, request: dict) -> tuple[int, dict | str, dict]:
+		if request["path"].lower().endswith(BALANCE_PATHS.get(self.provider, "\0").lower()):
+			with self._lock:
+				self.balance_requests.append(request)
+			status, body = BALANCE_ANSWERS[self.provider](self, request)
+			if self.echo_credentials and isinstance(body, dict):
+				body["echo"] = {**request["params"], **request["headers"]}
+			return status, body, {}
 		request["numbers"] = NUMBERS[self.provider](request["params"])
 		request["received_at"] = time.monotonic()
 		with self._lock:
@@ -231,6 +245,66 @@ ANSWERS = {
 }
 
 
+# each provider's balance endpoint, as its profile asks it (beside the send URL)
+BALANCE_PATHS = {
+	"Msegat": "/Credits.php",
+	"Unifonic": "/Account/GetBalance",
+	"Taqnyat": "/account/balance",
+	"4jawaly": "/me/packages",
+	"Twilio": "/Balance.json",
+	"Infobip": "/account/1/balance",
+}
+
+
+def _msegat_balance(stub, request):
+	if stub.failure == "credentials":
+		return 200, {"code": "M0002", "message": "Invalid login info"}
+	return 200, f"{stub.balance:g}"  # the credits as bare text
+
+
+def _unifonic_balance(stub, request):
+	if stub.failure == "credentials":
+		return 401, {"success": "false", "errorCode": "ER-01", "message": "Invalid AppSid"}
+	data = {"Balance": f"{stub.balance:.5f}", "CurrencyCode": "USD", "SharedBalance": "0.00000"}
+	return 200, {"success": "true", "message": "", "errorCode": "ER-00", "data": data}
+
+
+def _taqnyat_balance(stub, request):
+	if stub.failure == "credentials":
+		return 401, {"statusCode": 401, "message": "Invalid ApiKey"}
+	balance = f"{stub.balance:.3f}"
+	return 200, {"statusCode": 200, "accountStatus": "active", "balance": balance, "currency": "SAR"}
+
+
+def _fourjawaly_balance(stub, request):
+	if stub.failure == "credentials":
+		return 401, {"code": 401, "message": "Unauthenticated"}
+	return 200, {"code": 200, "message": "success", "total_balance": stub.balance, "collection": []}
+
+
+def _twilio_balance(stub, request):
+	if stub.failure == "credentials":
+		return 401, {"code": 20003, "message": "Authenticate", "status": 401}
+	return 200, {"account_sid": "AC" + "0" * 32, "balance": f"{stub.balance:.5f}", "currency": "USD"}
+
+
+def _infobip_balance(stub, request):
+	if stub.failure == "credentials":
+		error = {"messageId": "UNAUTHORIZED", "text": "Invalid login details"}
+		return 401, {"requestError": {"serviceException": error}}
+	return 200, {"balance": stub.balance, "currency": "EUR"}
+
+
+BALANCE_ANSWERS = {
+	"Msegat": _msegat_balance,
+	"Unifonic": _unifonic_balance,
+	"Taqnyat": _taqnyat_balance,
+	"4jawaly": _fourjawaly_balance,
+	"Twilio": _twilio_balance,
+	"Infobip": _infobip_balance,
+}
+
+
 def _handler_for(stub: ProviderStub):
 	class Handler(BaseHTTPRequestHandler):
 		protocol_version = "HTTP/1.1"
@@ -250,12 +324,18 @@ def _handler_for(stub: ProviderStub):
 			elif body:
 				params.update({k: v[-1] for k, v in parse_qs(body.decode()).items()})
 			status, answer, headers = stub.answer(
-				{"method": self.command, "headers": dict(self.headers), "params": params}
+				{
+					"method": self.command,
+					"path": urlparse(self.path).path,
+					"headers": dict(self.headers),
+					"params": params,
+				}
 			)
-			data = json.dumps(answer).encode()
+			text = isinstance(answer, str)
+			data = answer.encode() if text else json.dumps(answer).encode()
 			try:
 				self.send_response(status)
-				self.send_header("Content-Type", "application/json")
+				self.send_header("Content-Type", "text/plain" if text else "application/json")
 				self.send_header("Content-Length", str(len(data)))
 				for name, value in headers.items():
 					self.send_header(name, value)

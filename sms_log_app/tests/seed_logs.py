@@ -20,7 +20,7 @@ from frappe.utils import add_to_date, fmt_money, getdate, now_datetime
 from frappe.utils.password import update_password
 
 from sms_log_app import daily_totals, delivery, delivery_reports, opt_out_link, send_permission, sending
-from sms_log_app.references import reference
+from sms_log_app.references import reference, send_after
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.provider_stubs import ProviderStub
 from sms_log_app.tests.utils import (
@@ -49,6 +49,9 @@ HOSTILE_SENDER = "<img src=x onerror=window.__xss=4>Mallory"
 HOSTILE_ADDRESS = "<img src=x onerror=window.__xss=5>"
 HOSTILE_REPORT_ID = "<img src=x onerror=window.__xss=6>"
 BALANCE_SENDER = "Balance Demo"  # the log of a send stopped for an empty balance
+# a campaign scheduled for next month, with HTML in its message: its form offers Cancel Send
+SCHEDULED_SENDER = "Campaign Desk"
+SCHEDULED_MESSAGE = "<img src=x onerror=window.__xss=7>Ramadan offer: 20% off"
 
 # A Kanban board of the logs by status and a calendar of them by sending time, whose cards and events
 # show the hostile log among the others (the calendar by its raw sender name, the worst a user can pick).
@@ -104,7 +107,7 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 	timeline_todo = make_timeline_documents()
 	invoice = make_erpnext_documents()
 	make_board_and_calendar()
-	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER, BALANCE_SENDER)))
+	delete_logs(sender_name=("in", (*SENDERS, HOSTILE_SENDER, BALANCE_SENDER, SCHEDULED_SENDER)))
 	frappe.db.commit()
 	# first: the sends below succeed, which clears its cause from the workspace
 	send_stopped_for_balance()
@@ -118,6 +121,9 @@ def seed(count: int = 300, days: int = 30, rng_seed: int = 20261127):
 			send(rng, documents, sent_at, searched=i % 12 == 0)
 		if invoice:
 			send_erpnext_demo(invoice)
+		with send_after(add_to_date(now_datetime(), days=30)):
+			name = sending.send_and_log(["+966509999001"], SCHEDULED_MESSAGE, sender_name=SCHEDULED_SENDER)
+		backdate(name, add_to_date(now_datetime(), minutes=-1))
 		# the newest log carries HTML and script everywhere a user can put it
 		with reference("ToDo", timeline_todo):
 			name = sending.send_and_log(
@@ -356,6 +362,17 @@ def make_references() -> list[tuple[str, str]]:
 
 
 def use_gateway(url: str):
-	"""Point SMS Settings at the gateway stub listening at `url` and keep them (scripts/try)."""
-	configure_sms_settings(frappe._dict(url=url, receiver_parameter="to"))
+	"""Point SMS Settings at the gateway stub listening at `url` and keep them (scripts/try), with a
+	sender ID and its promotional -AD twin, so that promotional sends (SMS Center's) pass a Saudi
+	site's rules; at any hour, since the demo and the browser tests run at any hour."""
+	configure_sms_settings(frappe._dict(url=url, receiver_parameter="to"), static={"sender": "SMSLog"})
+	frappe.db.set_single_value(
+		"SMS Log Settings",
+		{
+			"sender_parameter": "sender",
+			"promotional_sender_id": "SMSLog-AD",
+			"promotional_hours_start": "00:00",
+			"promotional_hours_end": "00:00",
+		},
+	)
 	frappe.db.commit()

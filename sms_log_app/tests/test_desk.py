@@ -127,7 +127,7 @@ class TestNumberCards(SMSLogTestCase):
 		workspace = frappe.get_doc("Workspace", "SMS Logs")
 		self.assertEqual(
 			{c.number_card_name for c in workspace.number_cards},
-			{"SMS Sent Today", "SMS Failed Today", "SMS Delivery Rate (30 Days)"},
+			{"SMS Sent Today", "SMS Failed Today", "SMS Delivery Rate (30 Days)", "SMS Provider Balance"},
 		)
 		self.assertEqual([c.chart_name for c in workspace.charts], ["SMS Daily Volume by Status"])
 		self.assertEqual(

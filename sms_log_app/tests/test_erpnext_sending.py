@@ -6,8 +6,11 @@ import unittest
 from urllib.parse import quote
 
 import frappe
+from frappe.utils import add_to_date, now_datetime
 
-from sms_log_app.tests.utils import ServedSiteTestCase, committed_logs, committed_send_settings
+from sms_log_app.tests.utils import ServedSiteTestCase, committed_logs, committed_send_settings, delete_logs
+
+CANCEL = "/api/method/sms_log_app.scheduled_sends.cancel_send"
 
 
 class TestERPNextSending(ServedSiteTestCase):
@@ -49,6 +52,32 @@ class TestERPNextSending(ServedSiteTestCase):
 		self.assertEqual(response.status_code, 200)
 		self.assertEqual(committed_logs(message=promotional)[0].message_class, "Promotional")
 		self.assertEqual(committed_logs(message=transactional)[0].message_class, "Transactional")
+
+	def test_sms_center_schedules_its_send_for_send_at_and_the_sender_cancels_it_by_post(self):
+		message = f"API test Send At {frappe.generate_hash(length=8)}"
+		self.addCleanup(delete_logs, message=message)
+		later = add_to_date(now_datetime(), hours=3).replace(microsecond=0)
+		self.assertEqual(frappe.get_meta("SMS Center").get_field("sms_send_after").fieldtype, "Datetime")
+
+		response = self.sms_center(
+			message, "+966500000007", sms_message_class="Transactional", sms_send_after=str(later)
+		)
+
+		self.assertEqual(response.status_code, 200, response.text)
+		(log,) = committed_logs(message=message)
+		self.assertEqual(
+			(log.status, log.scheduled_for, log.recipients[0].status), ("Scheduled", later, "Queued")
+		)
+		self.assertEqual(self.gateway.received_numbers().count("+966500000007"), 0)
+		# a link cannot cancel it: POST only
+		self.assertEqual(
+			self.request("System Manager", "GET", CANCEL, params={"log_name": log.name}).status_code, 403
+		)
+		self.assertEqual(
+			self.request("System Manager", "POST", CANCEL, data={"log_name": log.name}).status_code, 200
+		)
+		(log,) = committed_logs(message=message)
+		self.assertEqual((log.status, log.cancelled_by), ("Cancelled", log.owner))
 
 	def test_sms_center_keeps_working_for_the_listed_roles_only(self):
 		listed, other = f"API test listed {frappe.generate_hash(length=8)}", "API test refused"

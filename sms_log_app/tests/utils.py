@@ -18,7 +18,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.background_jobs import get_job
 from frappe.utils.password import update_password
 
-from sms_log_app import account_refusals, bulk_send
+from sms_log_app import account_refusals, bulk_send, promotional_rules
 from sms_log_app.log_writer import separate_connection
 from sms_log_app.provider_settings import provider_defaults
 from sms_log_app.providers import reasons
@@ -72,10 +72,19 @@ def committed_sms_settings(gateway):
 		frappe.db.commit()
 
 
+# the promotional rules off unless a test turns them on, as on a site outside Saudi Arabia
+PROMOTIONAL_SETTINGS = {
+	**promotional_rules.DEFAULTS,
+	"promotional_rules": 0,
+	"promotional_sender_id": None,
+	"sender_parameter": None,
+}
+
+
 def set_limits(**values):
 	"""Change SMS Log Settings in the current transaction; the rest keep their defaults."""
 	settings = frappe.get_doc("SMS Log Settings")
-	settings.update({**LIMITS, **values})
+	settings.update({**LIMITS, **PROMOTIONAL_SETTINGS, **values})
 	settings.save()
 	# the saved values may be rolled back, so nothing else may go on reading them from the cache
 	frappe.db.after_rollback.add(lambda: frappe.clear_document_cache("SMS Log Settings", "SMS Log Settings"))

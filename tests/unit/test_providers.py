@@ -5,8 +5,11 @@ import dataclasses
 import time
 import unittest
 
+import requests
+
 from sms_log_app.gateway import GatewayConfig, ParallelSender, deliver
 from sms_log_app.providers import PROFILES, AcceptanceRule, Custom, profile, reasons
+from sms_log_app.providers.base import Answer
 from sms_log_app.tests.provider_stubs import ProviderStub
 
 N1, N2 = "+966500000001", "+966500000002"
@@ -63,6 +66,15 @@ class TestProfiles(unittest.TestCase):
 			list(PROFILES),
 			["Custom", "Msegat", "Unifonic", "Taqnyat", "4jawaly", "OurSMS", "Yamamah", "Twilio", "Infobip"],
 		)
+
+	def test_each_provider_names_its_sender_parameter_among_its_defaults(self):
+		for name, cls in PROFILES.items():
+			with self.subTest(name):
+				if name == "Custom":
+					self.assertIsNone(cls.sender_parameter)  # SMS Log Settings name it
+					continue
+				parameters = [p.name for p in cls.defaults.parameters if not p.header]
+				self.assertIn(cls.sender_parameter, parameters)
 
 	def test_taken_only_when_the_provider_says_so(self):
 		for name, named in NAMED.items():
@@ -268,3 +280,72 @@ class TestReports(unittest.TestCase):
 
 	def test_profiles_without_a_format_read_the_settings(self):
 		self.assertIsNone(profile("Msegat").read_reports({"anything": 1}))
+
+
+# the unit each provider's balance answer states (the stubs answer in the provider's documented format)
+BALANCE_UNITS = {
+	"Msegat": "Credits",
+	"Unifonic": "USD",
+	"Taqnyat": "SAR",
+	"4jawaly": "Credits",
+	"Twilio": "USD",
+	"Infobip": "EUR",
+}
+
+
+class TestBalance(unittest.TestCase):
+	def ask(self, config):
+		request = config.profile.balance_request(config)
+		response = requests.request(
+			request.method,
+			request.url,
+			params=request.params,
+			data=request.data,
+			json=request.json,
+			headers=request.headers,
+			timeout=5,
+		)
+		return config.profile.read_balance(Answer(response.status_code, response.reason, response.text))
+
+	def test_each_profile_reads_its_providers_balance_and_its_refusal(self):
+		for name, unit in BALANCE_UNITS.items():
+			with self.subTest(provider=name), ProviderStub(name) as stub:
+				stub.balance = 1234.5
+				balance = self.ask(config_for(stub, name))
+				self.assertEqual((balance.amount, balance.unit, balance.error), (1234.5, unit, None))
+				self.assertEqual((len(stub.balance_requests), stub.requests), (1, []), "no SMS sent")
+				sent = stub.balance_requests[0]
+				self.assertIn(SECRET, str({**sent["params"], **sent["headers"]}), "the credentials go")
+				stub.failure = "credentials"
+				refused = self.ask(config_for(stub, name))
+				self.assertIsNone(refused.amount)
+				self.assertTrue(refused.error)
+
+	def test_the_balance_endpoint_is_beside_the_providers_send_url(self):
+		expected = {
+			"Msegat": "https://www.msegat.com/gw/Credits.php",
+			"Unifonic": "https://el.cloud.unifonic.com/rest/Account/GetBalance",
+			"Taqnyat": "https://api.taqnyat.sa/account/balance",
+			"4jawaly": "https://api-sms.4jawaly.com/api/v1/account/area/me/packages",
+			"Twilio": "https://api.twilio.com/2010-04-01/Accounts/<AccountSid>/Balance.json",
+			"Infobip": "https://<base-url>.api.infobip.com/account/1/balance",
+		}
+		for name, url in expected.items():
+			chosen = profile(name)
+			config = GatewayConfig(chosen.defaults.url, "m", "r", profile=chosen)
+			self.assertEqual(chosen.balance_request(config).url, url, name)
+
+	def test_providers_without_a_confirmed_balance_endpoint_are_never_asked(self):
+		for name in ("Custom", "OurSMS", "Yamamah"):
+			config = GatewayConfig("https://gateway.example/send", "m", "r", profile=profile(name))
+			self.assertIsNone(config.profile.balance_request(config), name)
+
+	def test_a_bare_msegat_login_code_is_an_error_not_credits(self):
+		balance = profile("Msegat").read_balance(Answer(200, "OK", "1020"))
+		self.assertEqual((balance.amount, balance.error), (None, "1020"))
+
+	def test_an_answer_that_is_no_number_is_no_balance(self):
+		for text in ("", "NaN", "inf", "<html>Bad gateway</html>"):
+			balance = profile("Msegat").read_balance(Answer(200, "OK", text))
+			self.assertIsNone(balance.amount, text)
+			self.assertTrue(balance.error, text)

@@ -2,8 +2,10 @@ import unittest
 
 from sms_log_app.masking import mask_codes
 from sms_log_app.status import (
+	CANCELLED,
 	DELIVERED,
 	DUPLICATE,
+	EXPIRED,
 	FAILED,
 	NOT_SENT,
 	OPTED_OUT,
@@ -39,6 +41,16 @@ class TestLogStatus(unittest.TestCase):
 		)
 		self.assertEqual(status_of_rows([(UNCONFIRMED, None), (FAILED, None)]), UNCONFIRMED)
 		self.assertEqual(status_of_rows([(SENT, None), (SENT, None)]), SENT)
+
+	def test_cancelled_and_expired_sends(self):
+		self.assertEqual(status_of_rows([(CANCELLED, None), (CANCELLED, None)]), CANCELLED)
+		self.assertEqual(status_of_rows([(FAILED, None), (CANCELLED, None), (EXPIRED, None)]), CANCELLED)
+		self.assertEqual(status_of_rows([(EXPIRED, None), (EXPIRED, None)]), NOT_SENT)
+		# what went out before the cancel or the expiry counts as ever
+		self.assertEqual(status_of_rows([(SENT, None), (CANCELLED, None)]), PARTIALLY_SENT)
+		self.assertEqual(status_of_rows([(SENT, DELIVERED), (EXPIRED, None)]), PARTIALLY_DELIVERED)
+		self.assertEqual(status_of_rows([(UNCONFIRMED, None), (CANCELLED, None)]), UNCONFIRMED)
+		self.assertEqual(status_of_rows([(FAILED, None), (EXPIRED, None)]), FAILED)
 
 	def test_skipped_rows_do_not_make_a_send_look_failed(self):
 		self.assertEqual(status_of_rows([(SENT, None), (OPTED_OUT, None), (DUPLICATE, None)]), SENT)

@@ -1,5 +1,6 @@
 // ERPNext's Send SMS dialog (erpnext.SMSManager, the "Send SMS" of a transaction's menu) asks for the
-// message class too, Transactional by default, and sends it with the SMS (capture.send_sms). ERPNext
+// message class too, Transactional by default, and when to send (empty: now), and sends them with the
+// SMS (capture.send_sms). ERPNext
 // builds the dialog inside its constructor, so the wrapper catches its make_dialog as it is assigned.
 $(document).on("app_ready", () => {
 	const SMSManager = window.erpnext?.SMSManager;
@@ -32,9 +33,16 @@ $(document).on("app_ready", () => {
 				default: "Transactional",
 				reqd: 1,
 			},
+			{
+				fieldname: "send_after",
+				fieldtype: "Datetime",
+				label: __("Send At"),
+				description: __("Empty: now. Later: the SMS Log is Scheduled until then"),
+			},
 		]);
 		const send = dialog.fields_dict.send;
 		$(dialog.fields_dict.message_class.wrapper).insertBefore(send.wrapper);
+		$(dialog.fields_dict.send_after.wrapper).insertBefore(send.wrapper);
 		dialog.set_value("message_class", "Transactional");
 		send.input.onclick = () => {
 			const values = dialog.get_values();
@@ -45,6 +53,7 @@ $(document).on("app_ready", () => {
 					receiver_list: [values.number],
 					msg: values.message,
 					message_class: values.message_class,
+					send_after: values.send_after,
 				},
 				btn: $(send.input),
 				callback: (r) => !r.exc && dialog.hide(),

@@ -23,6 +23,9 @@ frappe.ui.form.on("SMS Log", {
 		if (frappe.user.has_role("System Manager") && can_resend(frm.doc)) {
 			frm.add_custom_button(__("Resend"), () => resend(frm));
 		}
+		if (can_cancel(frm.doc)) {
+			frm.add_custom_button(__("Cancel Send"), () => cancel_send(frm));
+		}
 		watch_bulk_send(frm);
 	},
 });
@@ -108,7 +111,31 @@ function resend(frm) {
 	);
 }
 
+// A send held for later, or queued, can be cancelled by a System Manager or the user who sent it
+// (scheduled_sends.cancel_send checks it again): its recipients not yet sent to become Cancelled.
+function can_cancel(doc) {
+	return (
+		["Scheduled", "Queued"].includes(doc.status) &&
+		(frappe.user.has_role("System Manager") || doc.owner === frappe.session.user)
+	);
+}
+
+function cancel_send(frm) {
+	frappe.confirm(
+		__("Cancel this send? The recipients it has not been sent to yet will not get it."),
+		() =>
+			frappe
+				.xcall("sms_log_app.scheduled_sends.cancel_send", { log_name: frm.doc.name })
+				.then(() => frm.reload_doc())
+	);
+}
+
 function summary(doc) {
+	if (doc.status === "Scheduled") {
+		return __("Scheduled for {0}: the SMS go out then, unless the send is cancelled", [
+			frappe.datetime.str_to_user(doc.scheduled_for),
+		]);
+	}
 	if (doc.status === "Queued") {
 		return __("Sending in the background: {0} of {1} recipients done", [
 			doc.recipients_done || 0,
@@ -122,5 +149,13 @@ function summary(doc) {
 		]),
 		__("{0} segment(s) each ({1})", [doc.segments, doc.encoding]),
 	];
+	if (doc.cancelled_by) {
+		parts.push(
+			__("cancelled by {0} at {1}", [
+				frappe.utils.escape_html(doc.cancelled_by),
+				frappe.datetime.str_to_user(doc.cancelled_at),
+			])
+		);
+	}
 	return parts.join(" · ");
 }

@@ -1,4 +1,4 @@
-// The SMS Logs workspace's chart, SMS Daily Volume by Status, has a legend entry per status (nine).
+// The SMS Logs workspace's chart, SMS Daily Volume by Status, has a legend entry per status (twelve).
 // Frappe Charts lays a legend out in 150 px slots, one slot more to a row than fits, in a chart one row
 // high: entries ran past the chart's right edge ("Unc...") and the second row was cut off below. For
 // this chart only, the entries are laid out again, each as wide as its label, in rows that fit, and the

@@ -11,7 +11,7 @@ from frappe.utils import cint, getdate, now_datetime
 from sms_log_app import daily_totals, opt_out_link
 from sms_log_app.markup_free import markup_free
 from sms_log_app.segments import count_segments
-from sms_log_app.status import NOT_SENT, QUEUED, SENDING, log_status
+from sms_log_app.status import NOT_SENT, QUEUED, SCHEDULED, SENDING, log_status
 from sms_log_app.verbatim import VerbatimFieldsAsText
 
 CLEAR_BATCH = 1000  # logs deleted per transaction when Log Settings clear old ones
@@ -31,6 +31,8 @@ class SMSLog(VerbatimFieldsAsText, Document):
 
 		from sms_log_app.sms_log_app.doctype.sms_log_recipient.sms_log_recipient import SMSLogRecipient
 
+		cancelled_at: DF.Datetime | None
+		cancelled_by: DF.Link | None
 		encoding: DF.Literal["GSM-7", "UCS-2"]
 		message: DF.SmallText | None
 		message_class: DF.Literal["OTP", "Transactional", "Promotional"]
@@ -43,6 +45,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		reference_name: DF.DynamicLink | None
 		requested_numbers: DF.Code | None
 		resent_from: DF.Link | None
+		scheduled_for: DF.Datetime | None
 		segments: DF.Int
 		send_notes: DF.SmallText | None
 		sender_name: DF.Data | None
@@ -79,7 +82,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		self.adopt_stock_field_names()
 		self.sent_at = self.sent_at or now_datetime()
 		self.sent_on = getdate(self.sent_at)
-		if self.status not in (QUEUED, SENDING, NOT_SENT):  # a send going out is completed afterwards
+		if self.status not in (QUEUED, SENDING, SCHEDULED, NOT_SENT):  # completed afterwards, or never sent
 			self.status = log_status(self.noofrequested_sms, self.noofsent_sms)
 		self.encoding, self.segments = count_segments(opt_out_link.as_counted(self.message or ""))
 		self.title = markup_free(self.sender_name)
@@ -111,14 +114,15 @@ class SMSLog(VerbatimFieldsAsText, Document):
 	@staticmethod
 	def clear_old_logs(days=365):
 		"""Delete logs created more than `days` days ago (MIN_RETENTION_DAYS at least), with their
-		recipients, a batch per transaction. A log still Queued or Sending is kept: it is not done."""
+		recipients, a batch per transaction. A log still Scheduled, Queued or Sending is kept: it is not
+		done."""
 		days = max(cint(days), MIN_RETENTION_DAYS)
 		log = frappe.qb.DocType("SMS Log")
 		old = (
 			frappe.qb.from_(log)
 			.select(log.name)
 			.where(log.creation < Now() - Interval(days=days))
-			.where(IfNull(log.status, "").notin([QUEUED, SENDING]))
+			.where(IfNull(log.status, "").notin([QUEUED, SENDING, SCHEDULED]))
 		)
 		while names := old.limit(CLEAR_BATCH).run(pluck=True):
 			delete_logs(names)

@@ -2,6 +2,7 @@
 # For license information, please see license.txt
 
 import ipaddress
+import re
 
 import frappe
 from frappe import _
@@ -13,6 +14,9 @@ from sms_log_app.providers.custom import ANY_2XX, AcceptanceRule
 
 class InvalidMessageIdPattern(frappe.ValidationError):
 	pass
+
+
+HOUR_FORMAT = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")  # HH:MM, 24-hour
 
 
 # Used where the settings were never saved; the same as the DocType's defaults.
@@ -60,6 +64,8 @@ class SMSLogSettings(Document):
 		hourly_otps_per_user: DF.Int
 		hourly_recipients_per_system_manager: DF.Int
 		hourly_recipients_per_user: DF.Int
+		low_balance_threshold: DF.Float
+		low_balance_warned_at: DF.Datetime | None
 		max_parts_per_message: DF.Int
 		max_recipients: DF.Int
 		messages_per_second: DF.Float
@@ -67,7 +73,16 @@ class SMSLogSettings(Document):
 		message_id_source: DF.Literal["None", "JSON Path", "Regular Expression"]
 		numbers_per_request: DF.Int
 		opt_outs_apply_to_transactional: DF.Check
+		otp_validity: DF.Int
 		parallel_requests: DF.Int
+		promotional_hours_end: DF.Data | None
+		promotional_hours_start: DF.Data | None
+		promotional_rules: DF.Check
+		promotional_sender_id: DF.Data | None
+		promotional_validity: DF.Int
+		provider_balance: DF.Float
+		provider_balance_checked_at: DF.Datetime | None
+		provider_balance_unit: DF.Data | None
 		queue_threshold: DF.Int
 		recipients_per_job: DF.Int
 		report_error_field: DF.Data | None
@@ -77,7 +92,9 @@ class SMSLogSettings(Document):
 		report_time_field: DF.Data | None
 		send_deadline: DF.Float
 		sender_name_roles: DF.TableMultiSelect[HasRole]
+		sender_parameter: DF.Data | None
 		sender_roles: DF.TableMultiSelect[HasRole]
+		transactional_validity: DF.Int
 		trusted_proxies: DF.SmallText | None
 	# end: auto-generated types
 
@@ -88,6 +105,7 @@ class SMSLogSettings(Document):
 		self.validate_message_id_pattern()
 		self.validate_acceptance_rule()
 		self.validate_trusted_proxies()
+		self.validate_promotional_hours()
 
 	def validate_message_id_pattern(self):
 		"""A pattern that cannot be read would fail on every answer: refuse it here instead."""
@@ -126,6 +144,15 @@ class SMSLogSettings(Document):
 						_("{0} is not an IP address or network.").format(frappe.bold(line.strip())),
 						frappe.ValidationError,
 					)
+
+	def validate_promotional_hours(self):
+		for fieldname in ("promotional_hours_start", "promotional_hours_end"):
+			if not HOUR_FORMAT.match((self.get(fieldname) or "").strip()):
+				frappe.throw(
+					_("{0} must be a time of day as HH:MM, such as 07:00.").format(
+						_(self.meta.get_label(fieldname))
+					)
+				)
 
 	def report_fields(self) -> dict:
 		"""Where delivery reports carry each value, by the chosen format."""

@@ -32,6 +32,7 @@ class SMSSendRefusal(VerbatimFieldsAsText, Document):
 			"Notification Site Cap",
 			"OTP User Cap",
 			"OTP Number Cap",
+			"Promotional Sender ID",
 		]
 		recipients: DF.Int
 		user: DF.Link | None

@@ -37,6 +37,9 @@ frappe.query_reports["SMS Delivery Summary"] = {
 				"Unconfirmed",
 				"Sending",
 				"Queued",
+				"Scheduled",
+				"Cancelled",
+				"Not Sent",
 			],
 		},
 		{

@@ -18,11 +18,14 @@ from frappe.utils import add_days, formatdate, getdate, today
 from sms_log_app.record_access import has_unrestricted_read
 from sms_log_app.references import MESSAGE_CLASSES
 from sms_log_app.status import (
+	CANCELLED,
 	DELIVERED,
 	FAILED,
+	NOT_SENT,
 	PARTIALLY_DELIVERED,
 	PARTIALLY_SENT,
 	QUEUED,
+	SCHEDULED,
 	SENDING,
 	SENT,
 	UNCONFIRMED,
@@ -43,6 +46,9 @@ STATUS_COLORS = {
 	UNCONFIRMED: "#9b59b6",
 	SENDING: "#7cd6fd",
 	QUEUED: "#98a1a9",
+	SCHEDULED: "#36c2c2",
+	CANCELLED: "#c0c6cc",
+	NOT_SENT: "#dfe3e7",
 }
 
 

@@ -6,12 +6,13 @@ from unittest.mock import patch
 import frappe
 from frappe.utils import add_days, getdate, now_datetime, today
 
-from sms_log_app import bulk_send, sending
+from sms_log_app import bulk_send, scheduled_sends, sending
 from sms_log_app.daily_totals import rebuild
 from sms_log_app.delivery import Report
 from sms_log_app.delivery_reports import apply_report
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.references import message_class
+from sms_log_app.references import message_class, send_after
+from sms_log_app.scheduled_sends import cancel_send, release_due_sends
 from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import SMSLog
 from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
@@ -168,6 +169,22 @@ class TestDailyTotals(SMSLogTestCase):
 		self.assertIn("Queued", [row[2] for row in self.assert_totals_match_the_logs()])
 		bulk_send.send_queued(queued)
 		self.assertNotIn("Queued", [row[2] for row in self.assert_totals_match_the_logs()])
+
+		# sends held for later count as Scheduled until they go, or as Cancelled once cancelled
+		with send_after(add_days(now_datetime(), 1)):
+			held, cancelled = (
+				sending.send_and_log([N1, N2], self.message, sender_name=self.sender) for _ in range(2)
+			)
+		self.assertIn("Scheduled", [row[2] for row in self.assert_totals_match_the_logs()])
+		cancel_send(cancelled)
+		self.assertIn("Cancelled", [row[2] for row in self.assert_totals_match_the_logs()])
+		with (
+			patch.object(scheduled_sends, "clock", lambda: add_days(now_datetime(), 2)),
+			patch.object(bulk_send, "enqueue", lambda *chunk: None),
+		):
+			release_due_sends()
+		bulk_send.send_queued(held)
+		self.assertNotIn("Scheduled", [row[2] for row in self.assert_totals_match_the_logs()])
 
 		# a delivery report moves a log from Sent to Delivered
 		log = frappe.get_all("SMS Log", filters={"sender_name": self.sender, "status": "Sent"}, pluck="name")[
