@@ -19,10 +19,11 @@ from frappe.model import no_value_fields
 from frappe.model import sync as model_sync
 from frappe.modules import import_file
 
-from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, recipient_row, site_region
+from sms_log_app.log_writer import RECIPIENT_FIELDS, insert_rows, recipient_row
 from sms_log_app.markup_free import markup_free
 from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
+from sms_log_app.site_region import site_region
 from sms_log_app.sms_log_app.doctype.sms_log.sms_log import STOCK_COUNTS, on_doctype_update
 from sms_log_app.status import FAILED, SENT, log_status
 

@@ -28,6 +28,7 @@ from frappe.utils import now, now_datetime
 from sms_log_app import daily_totals, delivery_reports, recipient_rules
 from sms_log_app.gateway import Outcome
 from sms_log_app.numbers import to_e164
+from sms_log_app.site_region import site_region
 from sms_log_app.status import NOT_SENT, SENDING, SENT, SKIPPED, recipient_status, status_of_rows
 
 WRITE_ATTEMPTS = 3
@@ -373,9 +374,3 @@ def insert_rows(doctype: str, fields: tuple[str, ...], rows: list[tuple], chunk_
 			+ suffix,
 			[value for row in chunk for value in row],
 		)
-
-
-def site_region() -> str | None:
-	"""The ISO code of the site's country (System Settings), the default region for national numbers."""
-	country = frappe.get_system_settings("country")
-	return country and frappe.get_cached_value("Country", country, "code")

@@ -18,8 +18,8 @@ from frappe.utils.password import get_encryption_key
 
 from sms_log_app import opt_outs
 from sms_log_app.gateway import Text
-from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
+from sms_log_app.site_region import site_region
 
 PLACEHOLDER = "{opt_out_link}"
 ROUTE = "/sms-opt-out"

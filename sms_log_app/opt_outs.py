@@ -9,8 +9,8 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
+from sms_log_app.site_region import site_region
 
 DOCTYPE = "SMS Opt-Out"
 DESK, LINK, IMPORT, GATEWAY_REPORT = "Desk", "Link", "Import", "Gateway Report"

@@ -11,9 +11,9 @@ from frappe import _
 from frappe.desk import reportview
 from frappe.utils import cint
 
-from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
 from sms_log_app.record_access import has_unrestricted_read
+from sms_log_app.site_region import site_region
 
 LOG_FIELDS = ("name", "sent_at", "status", "sender_name", "message")
 NEWEST_FIRST = ("`tabSMS Log`.`creation` desc", "`tabSMS Log`.creation desc", "creation desc")

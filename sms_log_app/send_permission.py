@@ -31,6 +31,7 @@ from sms_log_app import log_writer, opt_out_link
 from sms_log_app.client_address import client_ip
 from sms_log_app.numbers import to_e164
 from sms_log_app.segments import count_segments
+from sms_log_app.site_region import site_region
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import SMSLogSettings, get_settings
 
 # SMS Send Refusal reasons
@@ -173,7 +174,7 @@ def take_otp(user: str, number: str) -> bool:
 	now = now_datetime()
 	hour = now.replace(minute=0, second=0, microsecond=0)
 	resets_at = hour + timedelta(hours=1)
-	normalized = to_e164(number, log_writer.site_region()) or number
+	normalized = to_e164(number, site_region()) or number
 	caps = [
 		Cap(
 			USER_OTP_CAP,

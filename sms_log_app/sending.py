@@ -29,6 +29,7 @@ from sms_log_app.gateway_settings import gateway_config, read_outcomes
 from sms_log_app.masking import mask_codes
 from sms_log_app.recovery import Attempts
 from sms_log_app.send_input import Send, check_recipient_count, check_send
+from sms_log_app.site_region import site_region
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 
 SCHEDULED_JOB = "frappe.core.doctype.scheduled_job_type.scheduled_job_type.run_scheduled_job"
@@ -83,7 +84,7 @@ def checked(numbers: list[str], message: str, sender_name: str | None) -> Send:
 		message,
 		sender_name or default_sender_name(),
 		max_parts=get_settings().max_parts_per_message,
-		region=log_writer.site_region(),
+		region=site_region(),
 	)
 
 

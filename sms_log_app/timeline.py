@@ -17,10 +17,10 @@ from frappe.query_builder import Order
 from frappe.query_builder.functions import Count, Min
 from frappe.utils import format_datetime
 
-from sms_log_app.log_writer import site_region
 from sms_log_app.numbers import to_e164
 from sms_log_app.phone_search import newest_logs
 from sms_log_app.record_access import has_unrestricted_read
+from sms_log_app.site_region import site_region
 from sms_log_app.status import FINAL_DELIVERY, INDICATOR_COLORS
 
 SHOWN = 20  # the newest logs shown; a link to the SMS Log list leads to the rest
