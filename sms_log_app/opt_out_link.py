@@ -65,7 +65,9 @@ def as_counted(message: str) -> str:
 
 def verified_number(digits: str | None, given_token: str | None) -> str | None:
 	"""The E.164 number of a link whose token is the number's own, else None."""
-	if not digits or not given_token or not digits.isdigit() or len(digits) > LONGEST_NUMBER:
+	if not (isinstance(digits, str) and isinstance(given_token, str)):
+		return None  # missing, or a parameter given twice
+	if not digits.isdigit() or len(digits) > LONGEST_NUMBER:
 		return None
 	e164 = "+" + digits
 	return e164 if hmac.compare_digest(token(e164), given_token) else None

@@ -32,7 +32,7 @@ def skipped(
 	if not numbers or message_class not in (PROMOTIONAL, TRANSACTIONAL):
 		return {}
 	reasons = {}
-	if message_class == PROMOTIONAL or settings.opt_outs_apply_to_transactional:
+	if opt_outs_apply(message_class):
 		for number, when in opted_out(numbers).items():
 			reasons[number] = (OPTED_OUT, OPTED_OUT_ERROR.format(format_datetime(when)))
 	if settings.duplicate_window:
@@ -40,6 +40,33 @@ def skipped(
 		for number, (log_name, when) in earlier.items():
 			reasons[number] = (DUPLICATE, DUPLICATE_ERROR.format(format_datetime(when), log_name))
 	return {i: reasons[n] for i, n in enumerate(normalized) if n in reasons}
+
+
+def opt_outs_apply(message_class: str | None) -> bool:
+	return message_class == PROMOTIONAL or (
+		message_class == TRANSACTIONAL and bool(get_settings().opt_outs_apply_to_transactional)
+	)
+
+
+def skip_new_opt_outs(log_name: str, message_class: str | None):
+	"""A held send's Queued rows whose numbers opted out since it was written become Opted Out, as it is
+	released: one query finds them, one update per opt-out time marks them."""
+	if not opt_outs_apply(message_class):
+		return
+	rows = frappe.db.sql(
+		"""select row.name, opt_out.opted_out_at from `tabSMS Log Recipient` row
+		join `tabSMS Opt-Out` opt_out on opt_out.name = row.normalized_number and opt_out.removed = 0
+		where row.parent = %s and row.parenttype = 'SMS Log' and row.status = %s""",
+		(log_name, QUEUED),
+	)
+	by_time = {}
+	for name, when in rows:
+		by_time.setdefault(when, []).append(name)
+	row = frappe.qb.DocType("SMS Log Recipient")
+	for when, names in by_time.items():
+		frappe.qb.update(row).set(row.status, OPTED_OUT).set(
+			row.error, OPTED_OUT_ERROR.format(format_datetime(when))
+		).set(row.modified, now_datetime()).where(row.name.isin(names)).run()
 
 
 # The queries below pass the numbers as one parameter, which the driver escapes: pypika renders an

@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import format_datetime, now, now_datetime
 
-from sms_log_app import bulk_send, daily_totals, log_writer, promotional_rules, references
+from sms_log_app import bulk_send, daily_totals, log_writer, promotional_rules, recipient_rules, references
 from sms_log_app.send_input import Send
 from sms_log_app.send_times import send_time
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
@@ -86,6 +86,7 @@ def _claim_release(log_name: str) -> int:
 		"SMS Log", log_name, [*daily_totals.COUNTED_FIELDS, "noofrequested_sms"], as_dict=True
 	)
 	daily_totals.move({**after, "status": SCHEDULED}, after)
+	recipient_rules.skip_new_opt_outs(log_name, after.message_class)  # opted out while it was held
 	frappe.db.commit()
 	return after.noofrequested_sms
 

@@ -97,6 +97,9 @@ class TestOptOutPage(FrappeTestCase):
 		)
 		self.assertEqual(page.status_code, 200)
 		self.assertNotIn("<img", page.text)
+		twice = self.client.request("GET", f"{opt_out_link.ROUTE}?n=1&n=2&t=x&t=y")
+		self.assertEqual(twice.status_code, 200)
+		self.assertIn('id="opt-out-invalid"', twice.text)
 
 	def test_the_page_in_arabic(self):
 		page = self.page(opt_out_link.link(N1), lang="ar")

@@ -3,15 +3,19 @@ a row Opted Out (sync and bulk), transactional ones only where SMS Log Settings 
 message to the same number within the duplicate window is skipped with a row Duplicate, the opt-out
 link is personal, and opt-outs are imported, removed with a reason and shown on timelines."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.core.doctype.sms_settings import sms_settings
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_to_date, now_datetime
 
-from sms_log_app import opt_out_link, opt_outs, recipient_rules
+from sms_log_app import opt_out_link, opt_outs, recipient_rules, scheduled_sends
 from sms_log_app.log_writer import separate_connection
-from sms_log_app.references import message_class
+from sms_log_app.references import message_class, send_after
+from sms_log_app.scheduled_sends import release_due_sends
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
-from sms_log_app.status import DUPLICATE, NOT_SENT, OPTED_OUT, QUEUED, SENT
+from sms_log_app.status import DUPLICATE, NOT_SENT, OPTED_OUT, QUEUED, SCHEDULED, SENT
 from sms_log_app.tests.utils import (
 	SMSLogTestCase,
 	chunk_jobs,
@@ -245,3 +249,24 @@ class TestBulkOptOuts(SMSLogTestCase):
 		self.assertEqual([r.status for r in committed_rows(log_name)], [SENT, OPTED_OUT, SENT])
 		self.assertEqual(sorted(self.gateway.received_numbers()), [N1, N3])
 		self.assertEqual(committed_status(log_name), SENT)
+
+	def test_a_number_that_opts_out_while_a_send_is_held_is_skipped_at_its_release(self):
+		later = add_to_date(now_datetime(), hours=2).replace(microsecond=0)
+		with committed_sms_settings(self.gateway):
+			set_limits(gateway_timeout=2)
+			frappe.db.commit()
+			self.addCleanup(lambda: (set_limits(), frappe.db.commit()))
+			with message_class("Promotional"), send_after(later):
+				sms_settings.send_sms([N1, N2], self.message)
+			(log,) = committed_logs(message=self.message)
+			self.assertEqual(committed_status(log.name), SCHEDULED)
+			committed_opt_out(self, N2)
+			frappe.db.commit()  # a transaction of its own, as the scheduler's job starts one
+			with patch.object(scheduled_sends, "clock", return_value=later):
+				release_due_sends()
+			run_jobs(*chunk_jobs(log.name), queue="long")
+			wait_until(lambda: committed_status(log.name) not in (QUEUED, SCHEDULED))
+		self.addCleanup(delete_logs, message=self.message)
+		self.assertEqual([r.status for r in committed_rows(log.name)], [SENT, OPTED_OUT])
+		self.assertEqual(self.gateway.received_numbers(), [N1])
+		self.assertEqual(committed_status(log.name), SENT)
