@@ -20,7 +20,7 @@ from frappe.utils import now
 from sms_log_app.references import TRANSACTIONAL
 
 DOCTYPE = "SMS Log Daily Total"
-TOTALS = ("logs", "requested", "sent", "segments")
+TOTALS = ("logs", "requested", "sent", "skipped", "segments")
 # what a log counts for: the fields of SMS Log that `counts` reads
 COUNTED_FIELDS = (
 	"sent_on",
@@ -29,6 +29,7 @@ COUNTED_FIELDS = (
 	"message_class",
 	"noofrequested_sms",
 	"noofsent_sms",
+	"noofskipped_sms",
 	"segments",
 )
 ON_DUPLICATE = "modified = values(modified), " + ", ".join(f"{t} = {t} + values({t})" for t in TOTALS)
@@ -51,7 +52,7 @@ def remove(names: list[str]):
 
 
 def counts(log) -> tuple[tuple, tuple]:
-	"""(day, sender, status, class) and (logs, requested, sent, segments billed) of one log; a log
+	"""(day, sender, status, class) and (logs, requested, sent, skipped, segments billed) of one log; a log
 	written without a class is Transactional, as the column's default makes it."""
 	sent = log.get("noofsent_sms") or 0
 	key = (
@@ -60,7 +61,8 @@ def counts(log) -> tuple[tuple, tuple]:
 		log.get("status") or "",
 		log.get("message_class") or TRANSACTIONAL,
 	)
-	return key, (1, log.get("noofrequested_sms") or 0, sent, (log.get("segments") or 0) * sent)
+	requested, skipped = log.get("noofrequested_sms") or 0, log.get("noofskipped_sms") or 0
+	return key, (1, requested, sent, skipped, (log.get("segments") or 0) * sent)
 
 
 def rebuild():
@@ -76,7 +78,7 @@ def rebuild():
 				ifnull(message_class, %(default_class)s))),
 			%(now)s, %(now)s, 'Administrator', 'Administrator', sent_on, ifnull(sender_name, ''),
 			status, ifnull(message_class, %(default_class)s), count(*), sum(noofrequested_sms),
-			sum(noofsent_sms), sum(segments * noofsent_sms)
+			sum(noofsent_sms), sum(ifnull(noofskipped_sms, 0)), sum(segments * noofsent_sms)
 		from `tabSMS Log`
 		group by sent_on, ifnull(sender_name, ''), ifnull(status, ''), ifnull(message_class, %(default_class)s)
 		on duplicate key update {ON_DUPLICATE}""",
@@ -87,7 +89,7 @@ def rebuild():
 
 def _apply(signed_logs: list[tuple]):
 	"""Add each (log, sign) to its totals: one upsert, its rows in name order."""
-	changes = defaultdict(lambda: [0, 0, 0, 0])
+	changes = defaultdict(lambda: [0] * len(TOTALS))
 	for log, sign in signed_logs:
 		key, values = counts(log)
 		changes[key] = [total + sign * value for total, value in zip(changes[key], values, strict=True)]
@@ -95,7 +97,7 @@ def _apply(signed_logs: list[tuple]):
 	if not rows:
 		return
 	stamp = now()
-	row = "(%s, %s, %s, 'Administrator', 'Administrator', nullif(%s, ''), %s, %s, %s, %s, %s, %s, %s)"
+	row = "(%s, %s, %s, 'Administrator', 'Administrator', nullif(%s, ''), %s, %s, %s, %s, %s, %s, %s, %s)"
 	frappe.db.sql(
 		f"""insert into `tab{DOCTYPE}`
 			(name, creation, modified, owner, modified_by, sent_on, sender_name, status, message_class,

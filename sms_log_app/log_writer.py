@@ -213,6 +213,7 @@ def _insert(message, numbers, sender_name, status, row_status, log_fields, notes
 			"noofrequested_sms": len(numbers),
 			"requested_numbers": "\n".join(numbers),
 			"noofsent_sms": 0,
+			"noofskipped_sms": len(skipped),
 			"sent_to": "",
 			"status": NOT_SENT if len(skipped) == len(numbers) else status,
 			"send_notes": "\n".join(notes) or None,
@@ -292,6 +293,7 @@ def _update(log: StartedLog, outcomes: list[Outcome]):
 	values = {
 		"status": status_of_rows([(row["status"], None) for row in rows] + skipped),
 		"noofsent_sms": len(sent_to),
+		"noofskipped_sms": len(skipped),
 		"sent_to": "\n".join(sent_to),
 		"modified": modified,
 	}
@@ -320,6 +322,7 @@ def outcome_fields(log_name: str) -> dict:
 	values = {
 		"status": status_of_rows([(row.status, row.delivery_status) for row in rows]),
 		"noofsent_sms": len(sent_to),
+		"noofskipped_sms": sum(row.status in SKIPPED for row in rows),
 		"sent_to": "\n".join(sent_to),
 	}
 	if frappe.get_meta("SMS Log").has_field("no_of_sent_sms"):  # the owner's, ERPNext's or Frappe's

@@ -24,6 +24,7 @@ from sms_log_app.tests.utils import (
 	committed_sms_settings,
 	committed_status,
 	delete_logs,
+	delete_opt_out,
 	run_jobs,
 	set_limits,
 	wait_until,
@@ -39,11 +40,6 @@ def committed_opt_out(test, number: str, source=opt_outs.DESK) -> str:
 		e164 = opt_outs.record(number, source)
 	test.addCleanup(delete_opt_out, e164)
 	return e164
-
-
-def delete_opt_out(number: str):
-	with separate_connection():
-		frappe.db.delete("SMS Opt-Out", {"name": number})
 
 
 def delete_committed(doctype: str, name: str):
@@ -69,7 +65,9 @@ class TestOptOuts(SMSLogTestCase):
 		self.assertIn("opted out of promotional SMS", rows[N2].error)
 		self.assertEqual((rows[N1].status, rows[N3].status), (SENT, SENT))
 		self.assertEqual(self.gateway.received_numbers(), [N1, N3], "never sent an Opted Out row")
-		self.assertEqual((log.status, log.noofsent_sms, log.noofrequested_sms), (SENT, 2, 3))
+		self.assertEqual(
+			(log.status, log.noofsent_sms, log.noofskipped_sms, log.noofrequested_sms), (SENT, 2, 1, 3)
+		)
 
 	def test_transactional_sends_are_unaffected_unless_the_settings_say_so(self):
 		committed_opt_out(self, N2)

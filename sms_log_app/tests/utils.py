@@ -110,6 +110,11 @@ def delete_logs(**filters):
 			sms_log.delete_logs(names)
 
 
+def delete_opt_out(number: str):
+	with separate_connection():
+		frappe.db.delete("SMS Opt-Out", {"name": number})
+
+
 def make_user(email, roles):
 	"""A user with `roles` and the password PASSWORD, made anew."""
 	if frappe.db.exists("User", email):

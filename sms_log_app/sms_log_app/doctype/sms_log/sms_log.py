@@ -37,6 +37,7 @@ class SMSLog(VerbatimFieldsAsText, Document):
 		message: DF.SmallText | None
 		message_class: DF.Literal["OTP", "Transactional", "Promotional"]
 		noofrequested_sms: DF.Int
+		noofskipped_sms: DF.Int
 		noofsent_sms: DF.Int
 		notification: DF.Link | None
 		recipients: DF.Table[SMSLogRecipient]

@@ -23,6 +23,7 @@ class SMSLogDailyTotal(VerbatimFieldsAsText, Document):
 		segments: DF.Int
 		sender_name: DF.Data | None
 		sent: DF.Int
+		skipped: DF.Int
 		sent_on: DF.Date | None
 		status: DF.Data | None
 	# end: auto-generated types

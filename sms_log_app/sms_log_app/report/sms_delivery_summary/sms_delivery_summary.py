@@ -33,6 +33,8 @@ from sms_log_app.status import (
 )
 
 DEFAULT_DAYS = 30
+# a send still to go out: its recipients not sent are not failures (yet)
+NOT_YET_SENT = (SCHEDULED, QUEUED, SENDING)
 # ASCII record and unit separators between a day's rows and their values (get_data)
 ROW_SEPARATOR, FIELD_SEPARATOR = "\x1e", "\x1f"
 # the chart's colours, in the order the statuses are stacked
@@ -90,7 +92,7 @@ def get_data(filters: frappe._dict) -> list[frappe._dict]:
 	days = frappe.db.sql(
 		f"""select sent_on, group_concat(
 				concat_ws(char(31), replace(replace(ifnull(sender_name, ''), char(30), ''), char(31), ''),
-					ifnull(status, ''), ifnull(message_class, ''), logs, requested, sent, segments)
+					ifnull(status, ''), ifnull(message_class, ''), logs, requested, sent, skipped, segments)
 				order by sender_name, status, message_class separator %(row)s)
 			from `tabSMS Log Daily Total`
 			where {" and ".join(conditions)}
@@ -101,7 +103,7 @@ def get_data(filters: frappe._dict) -> list[frappe._dict]:
 	for day, packed in days:
 		for row in packed.split(ROW_SEPARATOR):
 			sender_name, status, message_class, *sums = row.split(FIELD_SEPARATOR)
-			logs, requested, sent, segments = map(int, sums)
+			logs, requested, sent, skipped, segments = map(int, sums)
 			rows.append(
 				frappe._dict(
 					sent_on=day,
@@ -111,7 +113,8 @@ def get_data(filters: frappe._dict) -> list[frappe._dict]:
 					logs=logs,
 					requested=requested,
 					sent=sent,
-					failed=requested - sent,
+					skipped=skipped,
+					failed=failed(status, requested, sent, skipped),
 					segments=segments,
 				)
 			)
@@ -138,6 +141,7 @@ def readable_data(filters: frappe._dict) -> list[frappe._dict]:
 			"count(name) as logs",
 			"sum(noofrequested_sms) as requested",
 			"sum(noofsent_sms) as sent",
+			"sum(noofskipped_sms) as skipped",
 			"sum(segments * noofsent_sms) as segments",
 		],
 		group_by="sent_on, sender_name, status, message_class",
@@ -145,9 +149,17 @@ def readable_data(filters: frappe._dict) -> list[frappe._dict]:
 		limit_page_length=0,
 	)
 	for row in rows:
-		row.update({key: int(row[key] or 0) for key in ("logs", "requested", "sent", "segments")})
-		row.failed = row.requested - row.sent
+		row.update({key: int(row[key] or 0) for key in ("logs", "requested", "sent", "skipped", "segments")})
+		row.failed = failed(row.status, row.requested, row.sent, row.skipped)
 	return rows
+
+
+def failed(status: str, requested: int, sent: int, skipped: int) -> int:
+	"""Recipients the send tried and did not get through: none yet for a send still to go out, and
+	never those a rule or a user skipped (opted out, duplicate, cancelled, expired)."""
+	if status in NOT_YET_SENT:
+		return 0
+	return requested - sent - skipped
 
 
 def get_columns() -> list[dict]:
@@ -171,6 +183,7 @@ def get_columns() -> list[dict]:
 		{"fieldname": "logs", "label": _("Logs"), "fieldtype": "Int", "width": 80},
 		{"fieldname": "requested", "label": _("Requested"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "sent", "label": _("Sent"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "skipped", "label": _("Skipped"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "failed", "label": _("Failed"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "segments", "label": _("Segments"), "fieldtype": "Int", "width": 100},
 	]

@@ -6,7 +6,7 @@ from unittest.mock import patch
 import frappe
 from frappe.utils import add_days, getdate, now_datetime, today
 
-from sms_log_app import bulk_send, scheduled_sends, sending
+from sms_log_app import bulk_send, opt_outs, scheduled_sends, sending
 from sms_log_app.daily_totals import rebuild
 from sms_log_app.delivery import Report
 from sms_log_app.delivery_reports import apply_report
@@ -20,7 +20,7 @@ from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary im
 	get_data,
 	resolve_filters,
 )
-from sms_log_app.tests.utils import N1, N2, N3, SMSLogTestCase, delete_logs
+from sms_log_app.tests.utils import N1, N2, N3, SMSLogTestCase, delete_logs, delete_opt_out
 
 LONG_MESSAGE = "x" * 200  # GSM-7, two segments
 
@@ -57,6 +57,7 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 				"logs",
 				"requested",
 				"sent",
+				"skipped",
 				"failed",
 				"segments",
 			],
@@ -108,11 +109,29 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 			[(row.status, row.message_class, row.logs) for row in rows], [("Sent", "Promotional", 1)]
 		)
 
+	def test_skipped_and_scheduled_recipients_are_not_failures(self):
+		with separate_connection():
+			opted_out = opt_outs.record(N3, opt_outs.DESK)
+		self.addCleanup(delete_opt_out, opted_out)
+		with message_class("Promotional"):
+			sending.send_and_log([N1, N3], f"{self.message} promo", sender_name=self.sender)
+			sending.send_and_log([N3], f"{self.message} promo only", sender_name=self.sender)
+		with send_after(add_days(now_datetime(), 1)):
+			sending.send_and_log([N1, N2], f"{self.message} later", sender_name=self.sender)
+
+		_columns, rows, *_ = self.run_report(message_class="Promotional")
+		self.assertEqual(
+			sorted((r.status, r.logs, r.requested, r.sent, r.skipped, r.failed) for r in rows),
+			[("Not Sent", 1, 1, 0, 1, 0), ("Sent", 1, 2, 1, 1, 0)],
+		)
+		_columns, rows, *_ = self.run_report(status="Scheduled")
+		self.assertEqual([(r.requested, r.sent, r.skipped, r.failed) for r in rows], [(2, 0, 0, 0)])
+
 	def test_runs_without_filters(self):
 		"""As a benchmark or `bench execute` calls it."""
 		with separate_connection():
 			columns, rows, _message, chart = execute()
-		self.assertEqual(len(columns), 9)
+		self.assertEqual(len(columns), 10)
 		self.assertIn(self.sender, {row.sender_name for row in rows})
 		self.assertEqual(len(chart["data"]["labels"]), 30)
 
@@ -123,7 +142,8 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 		frappe.db.rollback()  # see the committed logs
 		filters = {"from_date": today(), "to_date": today(), "sender": self.sender}
 		result = run("SMS Delivery Summary", filters=filters, ignore_prepared_report=True)
-		self.assertEqual(result["result"][-1][5:9], [6, 4, 2, 6])  # the totals row
+		totals = result["result"][-1]  # requested, sent, skipped (none: Frappe leaves it blank), failed, segments
+		self.assertEqual([totals[5], totals[6], totals[7] or 0, totals[8], totals[9]], [6, 4, 0, 2, 6])
 
 		frappe.form_dict.update(
 			{
@@ -234,6 +254,7 @@ def summary_rows(rows) -> list[tuple]:
 			r.logs,
 			r.requested,
 			r.sent,
+			r.skipped,
 			r.failed,
 			r.segments,
 		)
@@ -245,7 +266,9 @@ def grouped_logs(sender: str) -> list[tuple]:
 	"""What the report showed before the daily totals: the logs themselves, grouped."""
 	rows = frappe.db.sql(
 		"""select sent_on, sender_name, status, ifnull(message_class, 'Transactional'), count(*),
-			sum(noofrequested_sms), sum(noofsent_sms), sum(noofrequested_sms - noofsent_sms),
+			sum(noofrequested_sms), sum(noofsent_sms), sum(ifnull(noofskipped_sms, 0)),
+			sum(if(status in ('Scheduled', 'Queued', 'Sending'), 0,
+				noofrequested_sms - noofsent_sms - ifnull(noofskipped_sms, 0))),
 			sum(segments * noofsent_sms)
 		from `tabSMS Log` where sender_name = %s
 		group by sent_on, sender_name, status, ifnull(message_class, 'Transactional')
