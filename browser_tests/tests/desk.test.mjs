@@ -211,6 +211,7 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 			"Status",
 			"Requested",
 			"Sent",
+			"Skipped",
 			"Failed",
 			"Segments",
 		]) {
