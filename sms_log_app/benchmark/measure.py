@@ -40,6 +40,7 @@ from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import ge
 from sms_log_app.sms_log_app.report.sms_delivery_summary.sms_delivery_summary import (
 	execute as delivery_summary_report,
 )
+from sms_log_app.status import SENDING
 from sms_log_app.tests.gateway_stub import GatewayStub
 from sms_log_app.tests.provider_stubs import ProviderStub
 from sms_log_app.tests.utils import (
@@ -150,18 +151,26 @@ def capture_overhead(recipients: int, runs: int, gateway: GatewayStub, delay: fl
 	"""send_sms to `recipients` numbers with the capture writing its log, against the same send with
 	the log writes (and the note of how far a send got) replaced by no-ops, to a gateway answering
 	each request after `delay` seconds; the two alternate so that drift affects both alike."""
-	off_log = log_writer.StartedLog(name="off", counted={}, rows=[], stock_sent_count=False)
+
+	def off_log(numbers, **kwargs):
+		"""A log as start_log returns it, its rows to send included, with nothing written."""
+		rows = [{"idx": i, "number": n, "status": SENDING} for i, n in enumerate(numbers, start=1)]
+		return log_writer.StartedLog(name="off", counted={}, rows=rows, stock_sent_count=False)
+
 	with_log, without_log = [], []
 	gateway.delay = delay
 	try:
 		send(recipients)  # warm-up: connections, caches, imports
 		for _ in range(runs):
 			with (
-				patch.object(log_writer, "start_log", lambda **kwargs: off_log),
+				patch.object(log_writer, "start_log", off_log),
 				patch.object(log_writer, "finish_log", lambda *args: None),
 				patch.object(recovery.Attempts, "note", lambda self, index: True),
 			):
+				requests_before = len(gateway.requests)
 				without_log += timings(lambda: send(recipients), 1, warmup=0)
+				if len(gateway.requests) == requests_before:  # a comparison with no send is void
+					raise AssertionError("With the log writes off, the send reached no gateway")
 			with_log += timings(lambda: send(recipients), 1, warmup=0)
 	finally:
 		gateway.delay = 0

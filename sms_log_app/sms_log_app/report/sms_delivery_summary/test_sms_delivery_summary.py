@@ -142,7 +142,9 @@ class TestSMSDeliverySummary(SMSLogTestCase):
 		frappe.db.rollback()  # see the committed logs
 		filters = {"from_date": today(), "to_date": today(), "sender": self.sender}
 		result = run("SMS Delivery Summary", filters=filters, ignore_prepared_report=True)
-		totals = result["result"][-1]  # requested, sent, skipped (none: Frappe leaves it blank), failed, segments
+		totals = result["result"][
+			-1
+		]  # requested, sent, skipped (none: Frappe leaves it blank), failed, segments
 		self.assertEqual([totals[5], totals[6], totals[7] or 0, totals[8], totals[9]], [6, 4, 0, 2, 6])
 
 		frappe.form_dict.update(
