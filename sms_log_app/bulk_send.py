@@ -30,7 +30,15 @@ from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 from rq.utils import utcnow
 
-from sms_log_app import account_refusals, daily_totals, delivery_reports, log_writer, opt_out_link, validity
+from sms_log_app import (
+	account_refusals,
+	daily_totals,
+	delivery_reports,
+	log_writer,
+	opt_out_link,
+	opt_outs,
+	validity,
+)
 from sms_log_app.gateway import ParallelSender, refuses_account
 from sms_log_app.gateway_rate import SiteRate
 from sms_log_app.gateway_settings import gateway_config, read_outcomes
@@ -212,6 +220,7 @@ def _record(log_name: str, rows: list, outcomes: list):
 		(len(rows), log_name),
 	)
 	delivery_reports.apply_reports_waiting_for(o.message_id for o in outcomes)
+	opt_outs.record_unsubscribed(outcomes)
 	frappe.db.commit()
 
 

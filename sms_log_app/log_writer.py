@@ -25,7 +25,7 @@ import frappe
 from frappe.model.naming import parse_naming_series
 from frappe.utils import now, now_datetime
 
-from sms_log_app import daily_totals, delivery_reports, recipient_rules
+from sms_log_app import daily_totals, delivery_reports, opt_outs, recipient_rules
 from sms_log_app.gateway import Outcome
 from sms_log_app.numbers import to_e164
 from sms_log_app.site_region import site_region
@@ -306,6 +306,7 @@ def _update(log: StartedLog, outcomes: list[Outcome]):
 	query.run()
 	daily_totals.move(log.counted, {**log.counted, **values})
 	delivery_reports.apply_reports_waiting_for(o.message_id for o in outcomes)
+	opt_outs.record_unsubscribed(outcomes)
 	_tell_lists(frappe._dict(name=log.name, owner=frappe.session.user))
 
 

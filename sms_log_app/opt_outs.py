@@ -10,6 +10,7 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from sms_log_app.numbers import to_e164
+from sms_log_app.providers import reasons
 from sms_log_app.site_region import site_region
 
 DOCTYPE = "SMS Opt-Out"
@@ -105,3 +106,10 @@ def add_role():
 		frappe.get_doc({"doctype": "Role", "role_name": MANAGER_ROLE, "desk_access": 1}).insert(
 			ignore_permissions=True
 		)
+
+
+def record_unsubscribed(outcomes) -> list[str]:
+	"""Opt out the numbers a provider refused as unsubscribed (the recipient asked it to stop, such as
+	Twilio's 21610 after a STOP), in the caller's transaction; return them."""
+	numbers = [o.number for o in outcomes if not o.accepted and o.reason == reasons.UNSUBSCRIBED]
+	return [record(number, GATEWAY_REPORT) for number in numbers]

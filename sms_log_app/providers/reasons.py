@@ -12,6 +12,10 @@ CREDENTIALS = (
 	"Credentials or IP address refused: check the API key in SMS Settings and the provider's IP list"
 )
 API_DISABLED = "Sending through the API is disabled on the provider account: enable it there"
+UNSUBSCRIBED = (
+	"Unsubscribed: the recipient asked the provider to stop SMS from this sender (such as by replying "
+	"STOP); recorded as an SMS Opt-Out"
+)
 
 ACCOUNT = (BALANCE, SENDER, CREDENTIALS, API_DISABLED)
 

@@ -27,7 +27,7 @@ from sms_log_app.providers.base import (
 
 REASONS = {
 	"21211": reasons.NUMBER,
-	"21610": reasons.NUMBER,
+	"21610": reasons.UNSUBSCRIBED,
 	"21614": reasons.NUMBER,
 	"20003": reasons.CREDENTIALS,
 	"21212": reasons.SENDER,

@@ -164,6 +164,7 @@ def _twilio(stub, request):
 		"sender": (400, 21606, "The 'From' phone number provided is not a valid message-capable number."),
 		"credentials": (401, 20003, "Authenticate"),
 		"balance": (400, 20005, "Account not active"),  # Twilio suspends an unfunded account
+		"unsubscribed": (400, 21610, "Attempt to send to unsubscribed recipient"),
 	}
 	to = request["params"].get("To")
 	if stub.failure in failures or to in stub.refused:

@@ -12,11 +12,13 @@ from frappe.utils import add_to_date, now_datetime
 
 from sms_log_app import opt_out_link, opt_outs, recipient_rules, scheduled_sends
 from sms_log_app.log_writer import separate_connection
+from sms_log_app.providers import reasons
 from sms_log_app.references import message_class, send_after
 from sms_log_app.scheduled_sends import release_due_sends
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 from sms_log_app.status import DUPLICATE, NOT_SENT, OPTED_OUT, QUEUED, SCHEDULED, SENT
 from sms_log_app.tests.utils import (
+	ProviderTestCase,
 	SMSLogTestCase,
 	chunk_jobs,
 	committed_logs,
@@ -268,3 +270,36 @@ class TestBulkOptOuts(SMSLogTestCase):
 		self.assertEqual([r.status for r in committed_rows(log.name)], [SENT, OPTED_OUT])
 		self.assertEqual(self.gateway.received_numbers(), [N1])
 		self.assertEqual(committed_status(log.name), SENT)
+
+
+class TestUnsubscribedAtTheProvider(ProviderTestCase):
+	"""A number the provider refuses as unsubscribed (Twilio's 21610, after the recipient's STOP) is
+	recorded as an opt-out, source Gateway Report, with the refusal: the next promotional send skips it."""
+
+	provider = "Twilio"
+
+	def setUp(self):
+		self.stub.reset()
+		set_limits()
+		self.message = f"Unsubscribed test {frappe.generate_hash(length=10)}"
+		self.addCleanup(frappe.db.rollback)
+		self.addCleanup(delete_opt_out, N1)
+		self.addCleanup(delete_logs, message=("like", f"{self.message}%"))
+
+	def test_a_provider_refusal_as_unsubscribed_records_an_opt_out(self):
+		self.stub.failure = "unsubscribed"
+		sms_settings.send_sms([N1], self.message, success_msg=False)
+		(row,) = committed_rows(committed_logs(message=self.message)[0].name)
+		self.assertEqual(row.status, "Failed")
+		self.assertIn(frappe._(reasons.UNSUBSCRIBED), row.error)
+		self.assertIn("Twilio 21610", row.error)
+		with separate_connection():
+			opt_out = frappe.get_doc("SMS Opt-Out", N1)
+		self.assertEqual((opt_out.source, opt_out.removed), ("Gateway Report", 0))
+
+		self.stub.reset()
+		with message_class("Promotional"):
+			sms_settings.send_sms([N1, N2], f"{self.message} promo", success_msg=False)
+		rows = rows_by_number(committed_logs(message=f"{self.message} promo")[0].name)
+		self.assertEqual((rows[N1].status, rows[N2].status), (OPTED_OUT, SENT))
+		self.assertEqual(self.stub.received_numbers(), [N2])
