@@ -117,6 +117,9 @@ def add_class_fields():
 	if frappe.db.exists("DocType", "SMS Center"):
 		fields["SMS Center"] = [class_field(PROMOTIONAL, "message"), send_after_field(CLASS_FIELD)]
 	create_custom_fields(fields, update=True)
+	if "SMS Center" in fields and not frappe.db.get_single_value("SMS Center", CLASS_FIELD):
+		# a Single shows what it stores, not its fields' defaults: the form opens on Promotional
+		frappe.db.set_single_value("SMS Center", CLASS_FIELD, PROMOTIONAL)
 
 
 def class_field(default: str, insert_after: str, depends_on: str | None = None) -> dict:

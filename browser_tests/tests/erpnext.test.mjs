@@ -129,11 +129,8 @@ describe("ERPNext's SMS", { concurrency: 1 }, () => {
 			["Select", "SMS Message Class", true],
 			["Datetime", "Send At", true],
 		]);
-		// a Single keeps no default of its own: an empty class sends Promotional (overrides/sms_center.py)
-		assert.equal(
-			await page.evaluate(() => cur_frm.fields_dict.sms_message_class.df.default),
-			"Promotional"
-		);
+		// the form opens on Promotional (a Single shows what it stores: the app stores it)
+		assert.equal(await page.evaluate(() => cur_frm.doc.sms_message_class), "Promotional");
 		await shot("erpnext-04b-sms-center-class-and-time.png");
 	});
 

@@ -47,6 +47,7 @@ class TestERPNextSending(ServedSiteTestCase):
 	def test_sms_center_sends_promotional_unless_told_otherwise(self):
 		promotional, transactional = (f"API test class {frappe.generate_hash(length=8)}" for _ in range(2))
 		self.assertEqual(frappe.get_meta("SMS Center").get_field("sms_message_class").default, "Promotional")
+		self.assertEqual(frappe.get_doc("SMS Center").sms_message_class, "Promotional", "as the form opens")
 		self.assertEqual(self.sms_center(promotional, "+966500000006").status_code, 200)
 		response = self.sms_center(transactional, "+966500000006", sms_message_class="Transactional")
 		self.assertEqual(response.status_code, 200)
