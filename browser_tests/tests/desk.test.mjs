@@ -288,7 +288,14 @@ describe("SMS Log Desk", { concurrency: 1 }, () => {
 		const shortcuts = await page.locator(".shortcut-widget-box").allInnerTexts();
 		assert.deepEqual(
 			shortcuts.map((s) => s.trim()),
-			["SMS Log", "SMS Delivery Summary", "SMS Send Refusal", "SMS Log Settings"]
+			[
+				"SMS Log",
+				"SMS Delivery Summary",
+				"SMS Send Refusal",
+				"SMS Opt-Out",
+				"SMS Delivery Report",
+				"SMS Log Settings",
+			]
 		);
 		await shot("07-workspace.png");
 	});

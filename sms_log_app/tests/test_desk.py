@@ -136,6 +136,8 @@ class TestNumberCards(SMSLogTestCase):
 				("DocType", "SMS Log"),
 				("Report", "SMS Delivery Summary"),
 				("DocType", "SMS Send Refusal"),
+				("DocType", "SMS Opt-Out"),
+				("DocType", "SMS Delivery Report"),
 				("DocType", "SMS Log Settings"),
 			},
 		)
