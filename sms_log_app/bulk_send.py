@@ -25,7 +25,7 @@ from datetime import timedelta
 import frappe
 import redis
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import format_datetime, now, now_datetime
 from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 from rq.utils import utcnow
@@ -37,6 +37,7 @@ from sms_log_app import (
 	log_writer,
 	opt_out_link,
 	opt_outs,
+	promotional_rules,
 	validity,
 )
 from sms_log_app.gateway import ParallelSender, refuses_account
@@ -45,7 +46,7 @@ from sms_log_app.gateway_settings import gateway_config, read_outcomes
 from sms_log_app.recovery import INTERRUPTED
 from sms_log_app.send_input import Send
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
-from sms_log_app.status import EXPIRED, FAILED, QUEUED, SENDING, UNCONFIRMED, recipient_status
+from sms_log_app.status import EXPIRED, FAILED, QUEUED, SCHEDULED, SENDING, UNCONFIRMED, recipient_status
 
 BATCH_PER_REQUEST = 5  # rows claimed per batch, for each request allowed in flight (at least its numbers)
 PROGRESS_EVERY = 1.0  # seconds between progress messages to the log's form
@@ -131,7 +132,9 @@ def send_chunk(log_name: str, first: int, last: int):
 			throttled=rate.hold,
 		) as sender:
 			batch = settings.parallel_requests * max(BATCH_PER_REQUEST, config.numbers_per_request)
-			while rows := retried(_claim, log_name, first, last, batch, valid_until, log.message_class):
+			while not _paused_outside_hours(log_name, log.message_class) and (
+				rows := retried(_claim, log_name, first, last, batch, valid_until, log.message_class)
+			):
 				outcomes = read_outcomes(sender.send([row.number for row in rows]), config)
 				retried(_record, log_name, rows, outcomes)
 				account_refusals.after_send(log_name, outcomes)
@@ -178,6 +181,34 @@ def _claim(
 		).run()
 	frappe.db.commit()
 	return rows
+
+
+def _paused_outside_hours(log_name: str, message_class: str | None) -> bool:
+	"""Whether the promotional sending hours have closed on the send: then no new batch starts, and the
+	log is Scheduled again (once, whichever of its jobs sees it first) with a note, for the scheduler to
+	release when the hours open (`scheduled_sends`). Its `scheduled_for` stays what its validity counts
+	from."""
+	opens = promotional_rules.closed_until(message_class, now_datetime())
+	if not opens:
+		return False
+	note = _("Paused at {0}: the sending hours of promotional SMS closed; it goes on when they open, {1}.")
+	frappe.db.sql(
+		"""update `tabSMS Log` set status = %s, scheduled_for = ifnull(scheduled_for, sent_at),
+			send_notes = concat_ws('\n', send_notes, %s), modified = %s
+		where name = %s and status = %s""",
+		(
+			SCHEDULED,
+			note.format(format_datetime(now_datetime()), format_datetime(opens)),
+			now(),
+			log_name,
+			QUEUED,
+		),
+	)
+	if frappe.db._cursor.rowcount:
+		after = frappe.db.get_value("SMS Log", log_name, daily_totals.COUNTED_FIELDS, as_dict=True)
+		daily_totals.move({**after, "status": QUEUED}, after)
+	frappe.db.commit()
+	return True
 
 
 def _expire(log_name: str, first: int, last: int, error: str):

@@ -9,7 +9,7 @@ promotional ones as "Name-AD".
 """
 
 import dataclasses
-from datetime import time
+from datetime import datetime, time
 
 import frappe
 from frappe import _
@@ -18,7 +18,7 @@ from frappe.utils import escape_html, get_time
 from sms_log_app import send_permission
 from sms_log_app.gateway import GatewayConfig
 from sms_log_app.references import PROMOTIONAL
-from sms_log_app.send_times import AD_SUFFIX, is_promotional_sender_id
+from sms_log_app.send_times import AD_SUFFIX, is_promotional_sender_id, next_opening
 from sms_log_app.sms_log_app.doctype.sms_log_settings.sms_log_settings import get_settings
 
 SAUDI_ARABIA = "Saudi Arabia"
@@ -86,6 +86,13 @@ def sending_hours(message_class: str | None) -> tuple[time, time] | None:
 		get_time(settings.promotional_hours_start or DEFAULTS["promotional_hours_start"]),
 		get_time(settings.promotional_hours_end or DEFAULTS["promotional_hours_end"]),
 	)
+
+
+def closed_until(message_class: str | None, now) -> datetime | None:
+	"""When the sending hours next open, where a send of `message_class` may not go out at `now`."""
+	hours = sending_hours(message_class)
+	opening = next_opening(now, *hours) if hours else now
+	return opening if opening > now else None
 
 
 def store_defaults():

@@ -57,15 +57,19 @@ def hold(send: Send, log_fields: dict, until: datetime) -> str:
 
 
 def release_due_sends():
-	"""Scheduler: hand every Scheduled log whose time has come to the bulk send's chunk jobs."""
+	"""Scheduler: hand every Scheduled log whose time has come to the bulk send's chunk jobs; a
+	promotional one only within the sending hours (one they closed on is due, but waits for them)."""
+	now = clock()
 	due = frappe.get_all(
 		"SMS Log",
-		filters={"status": SCHEDULED, "scheduled_for": ("<=", clock())},
-		pluck="name",
+		filters={"status": SCHEDULED, "scheduled_for": ("<=", now)},
+		fields=["name", "message_class"],
 		order_by="scheduled_for asc",
 	)
 	size = get_settings().recipients_per_job
-	for log_name in due:
+	for log_name, message_class in ((log.name, log.message_class) for log in due):
+		if promotional_rules.closed_until(message_class, now):
+			continue
 		if total := _claim_release(log_name):
 			for first, last in bulk_send.chunks(total, size):
 				bulk_send.enqueue(log_name, first, last)

@@ -190,6 +190,34 @@ class TestSendTiming(GatewayTestCase):
 		self.assertEqual(sorted(self.gateway.received_numbers()), [N1, N2])
 		self.assertEqual(self.senders(), ["Dafater-AD", "Dafater-AD"])
 
+	def test_a_promotional_bulk_send_pauses_when_the_hours_close_and_goes_on_when_they_open(self):
+		all_day = {"promotional_hours_start": "00:00", "promotional_hours_end": "00:00"}
+		now = now_datetime()
+		closed = {
+			"promotional_hours_start": (now + timedelta(hours=2)).strftime("%H:%M"),
+			"promotional_hours_end": (now + timedelta(hours=3)).strftime("%H:%M"),
+		}
+		self.rules(promotional_sender_id="Dafater-AD", queue_threshold=2, recipients_per_job=2, **all_day)
+		log = self.send(numbers(6, 64), PROMOTIONAL)
+		frappe.db.commit()
+		bulk_send.send_chunk(log.name, 1, 2)  # the first chunk's job has sent its batch
+
+		self.rules(promotional_sender_id="Dafater-AD", queue_threshold=2, recipients_per_job=2, **closed)
+		run_jobs(*chunk_jobs(log.name), queue="long")  # the others find the hours closed
+		self.assertEqual(committed_status(log.name), SCHEDULED)
+		self.assertEqual(self.gateway.received_numbers(), numbers(6, 64)[:2], "no batch after the close")
+		(paused,) = committed_logs(message=self.message)
+		self.assertEqual([r.status for r in paused.recipients], [SENT] * 2 + [QUEUED] * 4)
+		self.assertIn("sending hours of promotional SMS closed", paused.send_notes)
+		self.release_at(now_datetime())  # due, but the hours are closed
+		self.assertEqual(committed_status(log.name), SCHEDULED)
+
+		self.rules(promotional_sender_id="Dafater-AD", queue_threshold=2, recipients_per_job=2, **all_day)
+		self.release_at(now_datetime())
+		self.run_jobs_of(log.name)
+		self.assertEqual(committed_status(log.name), SENT)
+		self.assertEqual(sorted(self.gateway.received_numbers()), numbers(6, 64), "each number once")
+
 	def test_transactional_sends_are_never_held(self):
 		self.rules(promotional_sender_id="Dafater-AD")
 		night = now_datetime().replace(hour=23)
