@@ -205,7 +205,9 @@ class TestSendTiming(GatewayTestCase):
 		self.rules(promotional_sender_id="Dafater-AD", queue_threshold=2, recipients_per_job=2, **closed)
 		run_jobs(*chunk_jobs(log.name), queue="long")  # the others find the hours closed
 		self.assertEqual(committed_status(log.name), SCHEDULED)
-		self.assertEqual(self.gateway.received_numbers(), numbers(6, 64)[:2], "no batch after the close")
+		self.assertEqual(
+			sorted(self.gateway.received_numbers()), numbers(6, 64)[:2], "no batch after the close"
+		)
 		(paused,) = committed_logs(message=self.message)
 		self.assertEqual([r.status for r in paused.recipients], [SENT] * 2 + [QUEUED] * 4)
 		self.assertIn("sending hours of promotional SMS closed", paused.send_notes)
