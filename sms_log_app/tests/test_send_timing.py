@@ -20,6 +20,7 @@ from sms_log_app.promotional_rules import (
 )
 from sms_log_app.references import PROMOTIONAL, TRANSACTIONAL, message_class, send_after
 from sms_log_app.scheduled_sends import NotCancellable, cancel_send, release_due_sends
+from sms_log_app.send_times import next_opening
 from sms_log_app.status import (
 	CANCELLED,
 	EXPIRED,
@@ -47,6 +48,7 @@ from sms_log_app.tests.utils import (
 )
 
 N1, N2 = "+966500000061", "+966500000062"
+ALL_DAY = {"promotional_hours_start": "00:00", "promotional_hours_end": "00:00"}  # the same time: any hour
 SENDER = "sender"  # the Custom gateway's sender ID parameter in these tests
 OWNER = "sms-timing-owner@example.com"  # a Desk user who sends, and is no System Manager
 OTHER = "sms-timing-other@example.com"
@@ -167,9 +169,18 @@ class TestSendTiming(GatewayTestCase):
 		self.assertEqual(self.senders(), ["Dafater"])
 
 	def test_promotional_send_outside_the_hours_is_held_and_released_when_they_open(self):
-		self.rules(promotional_sender_id="Dafater-AD")
-		night = now_datetime().replace(hour=23, minute=0, second=0, microsecond=0)
-		opening = (night + timedelta(days=1)).replace(hour=7)
+		# the hours are the two around now, since the jobs send on the real clock (and pause outside
+		# them); the send is asked for at "night", three hours on, outside them
+		now = now_datetime().replace(second=0, microsecond=0)
+		opens, closes = (now - timedelta(hours=1)).time(), (now + timedelta(hours=1)).time()
+		self.rules(
+			promotional_sender_id="Dafater-AD",
+			promotional_hours_start=f"{opens:%H:%M}",
+			promotional_hours_end=f"{closes:%H:%M}",
+		)
+		night = now + timedelta(hours=3)
+		opening = next_opening(night, opens, closes)
+		self.assertGreater(opening, night)
 		with patch.object(scheduled_sends, "clock", return_value=night):
 			log = self.send([N1, N2], PROMOTIONAL)
 
@@ -191,13 +202,12 @@ class TestSendTiming(GatewayTestCase):
 		self.assertEqual(self.senders(), ["Dafater-AD", "Dafater-AD"])
 
 	def test_a_promotional_bulk_send_pauses_when_the_hours_close_and_goes_on_when_they_open(self):
-		all_day = {"promotional_hours_start": "00:00", "promotional_hours_end": "00:00"}
 		now = now_datetime()
 		closed = {
 			"promotional_hours_start": (now + timedelta(hours=2)).strftime("%H:%M"),
 			"promotional_hours_end": (now + timedelta(hours=3)).strftime("%H:%M"),
 		}
-		self.rules(promotional_sender_id="Dafater-AD", queue_threshold=2, recipients_per_job=2, **all_day)
+		self.rules(promotional_sender_id="Dafater-AD", queue_threshold=2, recipients_per_job=2, **ALL_DAY)
 		log = self.send(numbers(6, 64), PROMOTIONAL)
 		frappe.db.commit()
 		bulk_send.send_chunk(log.name, 1, 2)  # the first chunk's job has sent its batch
@@ -214,7 +224,7 @@ class TestSendTiming(GatewayTestCase):
 		self.release_at(now_datetime())  # due, but the hours are closed
 		self.assertEqual(committed_status(log.name), SCHEDULED)
 
-		self.rules(promotional_sender_id="Dafater-AD", queue_threshold=2, recipients_per_job=2, **all_day)
+		self.rules(promotional_sender_id="Dafater-AD", queue_threshold=2, recipients_per_job=2, **ALL_DAY)
 		self.release_at(now_datetime())
 		self.run_jobs_of(log.name)
 		self.assertEqual(committed_status(log.name), SENT)
@@ -334,7 +344,7 @@ class TestSendTiming(GatewayTestCase):
 		self.assertEqual((log.noofsent_sms, log.cancelled_by), (2, "Administrator"))
 
 	def test_a_held_send_past_its_validity_expires_instead_of_going_late(self):
-		self.rules(promotional_sender_id="Dafater-AD", promotional_validity=60)
+		self.rules(promotional_sender_id="Dafater-AD", promotional_validity=60, **ALL_DAY)
 		with send_after(add_to_date(now_datetime(), hours=1)):
 			log = self.send([N1, N2], PROMOTIONAL)
 		# the scheduler was down: the send was due two hours ago, and is valid for one
