@@ -285,15 +285,7 @@ def _attempt(session, config, numbers, message) -> tuple[list[Outcome], float | 
 	"""The outcomes of one request, and the seconds to wait before trying it again (None: not to)."""
 	request = config.profile.build_request(config, numbers, message)
 	try:
-		response = session.request(
-			request.method,
-			request.url,
-			params=request.params,
-			data=request.data,
-			json=request.json,
-			headers=request.headers,
-			timeout=config.timeout,
-		)
+		response = request.send(session, config.timeout)
 	except requests.RequestException as e:
 		error, unconfirmed = describe_failure(e, config.timeout), may_have_arrived(e)
 		outcomes = [Outcome(number, False, error=error, unconfirmed=unconfirmed) for number in numbers]

@@ -32,15 +32,7 @@ def ask_balance() -> Balance | None:
 	if request is None:
 		return None
 	try:
-		response = requests.request(
-			request.method,
-			request.url,
-			params=request.params,
-			data=request.data,
-			json=request.json,
-			headers=request.headers,
-			timeout=config.timeout,
-		)
+		response = request.send(requests, config.timeout)
 	except requests.RequestException as exc:
 		return Balance(error=masked(describe_failure(exc, config.timeout), config.secrets))
 	balance = config.profile.read_balance(Answer(response.status_code, response.reason or "", response.text))

@@ -22,6 +22,18 @@ class Request:
 	json: dict | list | None = None
 	headers: dict = field(default_factory=dict)
 
+	def send(self, session, timeout: float):
+		"""Send it through `session` (a `requests.Session`, or `requests` itself)."""
+		return session.request(
+			self.method,
+			self.url,
+			params=self.params,
+			data=self.data,
+			json=self.json,
+			headers=self.headers,
+			timeout=timeout,
+		)
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -160,6 +172,14 @@ def amount(value) -> float | None:
 	except (TypeError, ValueError):
 		return None
 	return number if math.isfinite(number) else None
+
+
+def currency_balance(answer: Answer, body: dict) -> Balance | None:
+	"""A 2xx answer's `balance` in its `currency` (Taqnyat, Twilio, Infobip), or None."""
+	balance = amount(body.get("balance"))
+	if balance is not None and 200 <= answer.status < 300:
+		return Balance(balance, str(body.get("currency") or ""))
+	return None
 
 
 def balance_error(answer: Answer, code=None, message=None) -> Balance:

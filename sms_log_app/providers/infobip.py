@@ -17,15 +17,14 @@ from sms_log_app.delivery import Report, app_status
 from sms_log_app.providers import reasons
 from sms_log_app.providers.base import (
 	Answer,
-	Balance,
 	Defaults,
 	Parameter,
 	Provider,
 	Request,
 	Verdict,
-	amount,
 	balance_error,
 	beside,
+	currency_balance,
 	every,
 	http_refusal,
 	international_digits,
@@ -89,9 +88,8 @@ class Infobip(Provider):
 		body = answer.json()
 		if not isinstance(body, dict):
 			return balance_error(answer)
-		balance = amount(body.get("balance"))
-		if balance is not None and 200 <= answer.status < 300:
-			return Balance(balance, str(body.get("currency") or ""))
+		if balance := currency_balance(answer, body):
+			return balance
 		error = (body.get("requestError") or {}).get("serviceException") or {}
 		return balance_error(answer, error.get("messageId"), error.get("text"))
 

@@ -16,15 +16,14 @@ import re
 from sms_log_app.providers import reasons
 from sms_log_app.providers.base import (
 	Answer,
-	Balance,
 	Defaults,
 	Parameter,
 	Provider,
 	Request,
 	Verdict,
-	amount,
 	balance_error,
 	beside,
+	currency_balance,
 	every,
 	http_refusal,
 	international_digits,
@@ -85,10 +84,9 @@ class Taqnyat(Provider):
 		body = answer.json()
 		if not isinstance(body, dict):
 			return balance_error(answer)
-		balance = amount(body.get("balance"))
-		if balance is not None and 200 <= answer.status < 300:
-			return Balance(balance, str(body.get("currency") or ""))
-		return balance_error(answer, body.get("statusCode"), body.get("message"))
+		return currency_balance(answer, body) or balance_error(
+			answer, body.get("statusCode"), body.get("message")
+		)
 
 
 def _numbers_in(value) -> set[str]:

@@ -12,15 +12,14 @@ description (the Balance resource). A subaccount has no balance of its own.
 from sms_log_app.providers import reasons
 from sms_log_app.providers.base import (
 	Answer,
-	Balance,
 	Defaults,
 	Parameter,
 	Provider,
 	Request,
 	Verdict,
-	amount,
 	balance_error,
 	beside,
+	currency_balance,
 	http_refusal,
 	refused,
 )
@@ -66,7 +65,4 @@ class Twilio(Provider):
 		body = answer.json()
 		if not isinstance(body, dict):
 			return balance_error(answer)
-		balance = amount(body.get("balance"))
-		if balance is not None and 200 <= answer.status < 300:
-			return Balance(balance, str(body.get("currency") or ""))
-		return balance_error(answer, body.get("code"), body.get("message"))
+		return currency_balance(answer, body) or balance_error(answer, body.get("code"), body.get("message"))
